@@ -1,0 +1,80 @@
+"""The Python API: evaluate, plot and save, with the CLI's names and validation.
+
+torch and matplotlib are imported inside the functions, so `import actplot` stays light.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from .errors import ActplotError
+from .spec import FIGURE_FORMATS, FigureSpec, Series, build_spec, output_format
+
+
+def _spec(functions: Iterable[str] | str | FigureSpec, options: dict[str, Any]) -> FigureSpec:
+    if isinstance(functions, FigureSpec):
+        if options:
+            raise TypeError("pass options in the FigureSpec, not beside it")
+        return functions
+    return build_spec(functions, **options)
+
+
+def compute_series(spec: FigureSpec) -> list[Series]:
+    from . import compute
+
+    return compute.evaluate(spec)
+
+
+def evaluate(functions: Iterable[str] | str, **options: Any) -> Series | list[Series]:
+    """Sample functions and their derivatives by autograd.
+
+    Returns a Series (x, y, dy, derivatives as numpy arrays) for one name, a list for several.
+    Options are those of the CLI: range=(-5, 5), points, params={"negative_slope": 0.1}, grad,
+    order, device, dtype, at, compose. Raises SpecError for bad input.
+
+    >>> s = evaluate("relu", range=(-2, 2), points=5, grad=True)
+    >>> s.y.tolist(), s.dy.tolist()
+    ([0.0, 0.0, 0.0, 1.0, 2.0], [0.0, 0.0, 0.0, 1.0, 1.0])
+    """
+    series = compute_series(_spec(functions, options))
+    return series[0] if isinstance(functions, str) and len(series) == 1 else series
+
+
+def plot(functions: Iterable[str] | str, **options: Any):
+    """A matplotlib Figure of the functions and their derivatives (shown inline in Jupyter)."""
+    from . import render
+
+    spec = _spec(functions, options)
+    return render.build_figure(compute_series(spec), spec)
+
+
+def render_to_file(spec: FigureSpec, path: str | os.PathLike, fmt: str) -> Path:
+    """Compute and write a figure or a data file atomically. The one writer that the CLI, batch
+    and save() share."""
+    from . import output
+
+    series = compute_series(spec)
+    if fmt in FIGURE_FORMATS:
+        from . import render
+
+        figure = render.build_figure(series, spec)
+        output.write_atomic(path, lambda temp: render.save_figure(figure, temp, fmt))
+    else:
+        text = output.to_json(series, spec.order) if fmt == "json" else output.to_csv(series, spec.order)
+        output.write_atomic(path, lambda temp: Path(temp).write_text(text, encoding="utf-8"))
+    return Path(path)
+
+
+def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str | None = None,
+         **options: Any) -> Path:
+    """Write a figure (.png, .svg, .pdf) or the data (.csv, .json) to path, atomically."""
+    from . import output
+
+    fmt = output_format(str(path), format)
+    output.check_output_folder(path)
+    return render_to_file(_spec(functions, options), path, fmt)
+
+
+__all__ = ["ActplotError", "evaluate", "plot", "save", "render_to_file", "compute_series"]

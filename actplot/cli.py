@@ -1,0 +1,344 @@
+"""The command line: parse, validate, call the library, report. torch and matplotlib are imported
+only by the commands that draw or compute, never for --help or list."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+import click
+
+from . import __version__
+from .errors import ActplotError, SpecError
+from .registry import REGISTRY, canonical_name
+from .spec import DTYPES, FIGURE_FORMATS, FORMATS, MAX_ORDER, build_spec, output_format
+
+OPTION_FOR_FIELD = {
+    "functions": "FUNCTIONS", "params": "-p/--param", "range": "--range", "points": "--points",
+    "order": "--order", "device": "--device", "dtype": "--dtype", "at": "--at",
+    "compose": "--compose", "jacobian": "--jacobian", "train": "--train", "seed": "--seed",
+    "size": "--size", "dpi": "--dpi", "title": "--title", "output": "-o/--output",
+    "format": "--format",
+}
+
+
+def usage_error(error: SpecError) -> click.BadParameter:
+    return click.BadParameter(error.message, param_hint=f"'{OPTION_FOR_FIELD.get(error.field, error.field)}'")
+
+
+class FunctionName(click.ParamType):
+    name = "function"
+
+    def convert(self, value, param, ctx):
+        try:
+            return canonical_name(value)
+        except SpecError as error:
+            self.fail(error.message, param, ctx)
+
+
+class ParamAssignment(click.ParamType):
+    """NAME=VALUE, or FUNCTION.NAME=VALUE to target one function."""
+
+    name = "name=value"
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        key, sep, raw = value.partition("=")
+        key = key.strip()
+        if not sep or not key or not raw.strip():
+            self.fail(f"'{value}' is not NAME=VALUE (for example negative_slope=0.1 or "
+                      "leaky_relu.negative_slope=0.1)", param, ctx)
+        target, _, name = key.rpartition(".")
+        return (target or None, name, raw.strip())
+
+
+class NumberList(click.ParamType):
+    """Comma-separated numbers; negative numbers work: --at -1,2,-3."""
+
+    def __init__(self, kind: type = float):
+        self.kind = kind
+        self.name = "x,y,..." if kind is float else "k,k,..."
+
+    def convert(self, value, param, ctx):
+        if isinstance(value, tuple):
+            return value
+        try:
+            return tuple(self.kind(part) for part in value.replace(" ", "").split(",") if part)
+        except ValueError:
+            noun = "numbers" if self.kind is float else "integers"
+            self.fail(f"'{value}' is not a comma-separated list of {noun}", param, ctx)
+
+
+class DefaultCommandGroup(click.Group):
+    """`actplot relu ...` runs `actplot plot relu ...`; errors are one line on stderr."""
+
+    default_command = "plot"
+
+    def parse_args(self, ctx, args):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+            args = [self.default_command, *args]
+        return super().parse_args(ctx, args)
+
+    def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
+        if not standalone_mode:
+            return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            code = super().main(args, prog_name or "actplot", complete_var, False, **extra)
+        except click.ClickException as error:
+            click.echo(f"Error: {error.format_message()}", err=True)
+            sys.exit(error.exit_code)
+        except click.Abort:
+            click.echo("Aborted.", err=True)
+            sys.exit(130)
+        except ActplotError as error:
+            click.echo(f"Error: {error}", err=True)
+            sys.exit(1)
+        except Exception as error:  # a bug: still one line, unless ACTPLOT_DEBUG asks for more
+            if os.environ.get("ACTPLOT_DEBUG"):
+                raise
+            click.echo(f"Error: internal error ({type(error).__name__}: {error}); please report it "
+                       "with the command line (ACTPLOT_DEBUG=1 shows the traceback)", err=True)
+            sys.exit(1)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+@click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "--version", prog_name="actplot")
+def cli():
+    """Plot neural-network activation functions and their derivatives.
+
+    \b
+    actplot relu --range -20 20 --grad -o relu.png
+    actplot sigmoid tanh --grad -o sig_tanh.svg
+    actplot leaky_relu -p negative_slope=0.1 --grad -o lrelu.pdf
+    actplot relu --at -1,2,-3,4,0
+    actplot list
+
+    A function name runs the plot command (see 'actplot plot --help').
+    """
+
+
+def figure_options(fn):
+    """Options shared by the commands that draw figures."""
+    return click.option("--dpi", type=click.IntRange(10, 2400), default=150, show_default=True,
+                        help="Resolution of PNG output.")(fn)
+
+
+def compute_options(fn):
+    """Options that say what to compute."""
+    for decorator in reversed([
+        click.option("--range", "range_", type=float, nargs=2, default=(-5.0, 5.0),
+                     show_default=True, metavar="MIN MAX", help="Interval of x."),
+        click.option("--points", type=int, default=1000, show_default=True,
+                     help="Samples in the range (2 to 1,000,000; 5,000 for softmax-like functions)."),
+        click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
+                     help="Set a parameter: NAME=VALUE for every function that has it, or "
+                          "FUNCTION.NAME=VALUE. Repeatable."),
+        click.option("--grad", is_flag=True, help="Also draw the first derivative (same as --order 1)."),
+        click.option("--order", type=click.IntRange(0, MAX_ORDER), default=None,
+                     help="Draw derivatives up to this order (1-3), taken by autograd."),
+        click.option("--device", default="auto", show_default=True,
+                     help="auto, cpu, cuda, cuda:N or mps; auto picks cuda, then mps, then cpu."),
+        click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True),
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
+@cli.command()
+@click.argument("functions", nargs=-1, required=True, type=FunctionName())
+@compute_options
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="File to write: .png, .svg, .pdf, or .csv/.json for the data. "
+                   "Default: FUNCTION.png in this folder.")
+@click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
+              help="Output format, when the file name does not say.")
+@figure_options
+@click.option("--size", type=float, nargs=2, metavar="W H", help="Figure size in inches.")
+@click.option("--title", help="Title above the figure (mathtext allowed, e.g. '$\\sigma(x)$').")
+@click.option("--at", "at", type=NumberList(), multiple=True,
+              help="Print f (and derivatives) at exactly these points as a table, e.g. --at -1,2,0.")
+@click.option("--json", "as_json", is_flag=True, help="Print the data as JSON instead of drawing.")
+@click.option("--check", is_flag=True,
+              help="Verify autograd in float64 against finite differences and the declared "
+                   "one-sided derivatives; exit 1 if a tolerance is broken.")
+@click.option("--jacobian", is_flag=True,
+              help="Draw the full Jacobian of softmax, softmin or log_softmax as a heatmap.")
+@click.option("--compose", type=NumberList(int),
+              help="Draw f composed with itself K times for each K, e.g. 1,2,4,8.")
+@click.option("--train", is_flag=True, help="rrelu in training mode: random slopes (see --seed).")
+@click.option("--seed", type=click.IntRange(min=0), default=None,
+              help="Seed for rrelu's random slopes, so the figure is reproducible.")
+@click.option("--show", is_flag=True, help="Open the figure in a window.")
+def plot(functions, range_, points, params, grad, order, device, dtype, output, fmt, dpi, size,
+         title, at, as_json, check, jacobian, compose, train, seed, show):
+    """Plot FUNCTIONS and their derivatives: a row per function, a column per order.
+
+    \b
+    actplot relu --range -20 20 --grad -o relu.png
+    actplot gelu -p approximate=tanh --order 2 --dtype float64 -o gelu.svg
+    actplot sigmoid tanh relu --compose 1,2,4,8 --grad -o depth.png
+    actplot softmax --jacobian --points 200 -o softmax.png
+    actplot sigmoid --at -1,2,-3,4,0 --grad --json
+    actplot relu elu --check --order 2
+    """
+    points_at = tuple(v for group in at for v in group) if at else None
+    try:
+        spec = build_spec(
+            functions, params=list(params), range=range_, points=points, grad=grad, order=order,
+            device=device, dtype=dtype, at=points_at, compose=compose, jacobian=jacobian,
+            train=train, seed=seed, title=title, size=size, dpi=dpi,
+        )
+        if check:
+            return _run_check(spec)
+        if points_at is not None and not output:
+            _echo_data(spec, as_json)
+            return
+        if as_json:
+            _echo_data(spec, True)
+            return
+        if show and not output:
+            _show(spec)
+            return
+        fmt = output_format(output, fmt)
+        path = output or f"{spec.functions[0]}.{fmt}"
+        from . import api, output as files
+
+        files.check_output_folder(path)
+        api.render_to_file(spec, path, fmt)
+        click.echo(path)
+        if show:
+            _show(spec)
+    except SpecError as error:
+        raise usage_error(error) from None
+
+
+def _echo_data(spec, as_json: bool) -> None:
+    from . import api, output
+
+    series = api.compute_series(spec)
+    click.echo(output.to_json(series, spec.order) if as_json else output.to_table(series, spec.order),
+               nl=False)
+
+
+def _run_check(spec) -> None:
+    from . import check
+
+    rows = check.verify(spec)
+    click.echo(check.report(rows), nl=False)
+    failed = [r for r in rows if not r.passed]
+    if failed:
+        worst = failed[0]
+        raise ActplotError(f"check failed for {len(failed)} of {len(rows)} rows, first "
+                           f"{worst.function} {worst.what} (abs error {worst.abs_error:.2e})")
+
+
+def _show(spec) -> None:
+    import matplotlib.pyplot as plt
+
+    from . import api, render
+
+    render.build_figure(api.compute_series(spec), spec, figure=plt.figure())
+    plt.show()
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
+def list_functions(as_json):
+    """List every function with its aliases, parameters and defaults.
+
+    \b
+    actplot list
+    actplot list --json
+    """
+    if as_json:
+        document = {name: {
+            "aliases": list(e.aliases), "summary": e.summary, "formula": e.formula_for(e.defaults()),
+            "params": {p.name: {"default": p.default, "domain": p.domain(), "doc": p.doc}
+                       for p in e.params},
+        } for name, e in REGISTRY.items()}
+        click.echo(json.dumps(document, indent=2))
+        return
+    for name, entry in REGISTRY.items():
+        aliases = f" (alias {', '.join(entry.aliases)})" if entry.aliases else ""
+        click.echo(f"{name}{aliases}: {entry.summary}")
+        for p in entry.params:
+            click.echo(f"    {p.name}={_value(p.default)}  {p.domain()}; {p.doc}")
+
+
+def _value(value) -> str:
+    return str(value).lower() if isinstance(value, bool) else f"{value:.6g}" if isinstance(value, float) else str(value)
+
+
+def run_options(fn):
+    """Options shared by batch and gallery."""
+    for decorator in reversed([
+        click.option("-j", "--jobs", type=click.IntRange(1, 64), default=1, show_default=True,
+                     help="Worker processes."),
+        click.option("--force", is_flag=True, help="Redraw figures that are up to date."),
+        click.option("-q", "--quiet", is_flag=True, help="No progress bar or summary."),
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
+@cli.command()
+@click.argument("spec_file", metavar="SPEC.toml", type=click.Path(exists=True, dir_okay=False))
+@click.option("--out-dir", type=click.Path(file_okay=False),
+              help="Folder for the outputs (default: the spec's folder).")
+@click.option("--allow-outside", is_flag=True, help="Let outputs escape the output folder.")
+@run_options
+def batch(spec_file, out_dir, allow_outside, jobs, force, quiet):
+    """Draw every [[figure]] of a TOML spec; [defaults] applies to each.
+
+    Keys are the plot options: functions, range, points, params, grad, order, device, dtype,
+    format, dpi, size, title, output (and at, compose, jacobian, train, seed).
+
+    \b
+    actplot batch figures.toml --jobs 4
+    """
+    from . import batch as batch_module
+
+    try:
+        jobs_list = batch_module.load_spec(spec_file, out_dir=out_dir, allow_outside=allow_outside)
+    except SpecError as error:
+        raise click.UsageError(error.message) from None
+    _finish(batch_module.run(jobs_list, workers=jobs, force=force, quiet=quiet))
+
+
+@cli.command()
+@click.option("-o", "--out-dir", required=True, type=click.Path(file_okay=False),
+              help="Folder for the figures, index.html and index.md.")
+@click.option("--format", "fmt", type=click.Choice(FIGURE_FORMATS[:2]), default="svg",
+              show_default=True)
+@click.option("--grad", is_flag=True, help="Draw each function's derivative too.")
+@figure_options
+@run_options
+def gallery(out_dir, fmt, grad, dpi, jobs, force, quiet):
+    """One figure per registered function, with index.html and index.md.
+
+    \b
+    actplot gallery -o gallery --grad --jobs 2
+    """
+    from . import batch as batch_module
+
+    try:
+        jobs_list = batch_module.gallery_jobs(out_dir, fmt=fmt, grad=grad, dpi=dpi)
+    except SpecError as error:
+        raise click.UsageError(error.message) from None
+    summary = batch_module.run(jobs_list, workers=jobs, force=force, quiet=quiet)
+    batch_module.write_index(out_dir, jobs_list, grad=grad)
+    _finish(summary)
+
+
+def _finish(summary) -> None:
+    if summary.failed:
+        raise ActplotError(f"{len(summary.failed)} of {summary.total} figures failed")
+
+
+def main(argv=None) -> None:
+    """Entry point: `main(sys.argv[1:])`."""
+    cli.main(args=argv, prog_name="actplot")
+

@@ -1,0 +1,241 @@
+"""torch: devices, dtypes, sampling, forward passes and derivatives by autograd. No matplotlib."""
+
+from __future__ import annotations
+
+import contextlib
+from typing import Callable
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .errors import ComputeError, SpecError
+from .registry import REGISTRY, Activation
+from .spec import FigureSpec, Series
+
+TORCH_DTYPES = {
+    "float32": torch.float32,
+    "float64": torch.float64,
+    "float16": torch.float16,
+    "bfloat16": torch.bfloat16,
+}
+# Rows of the batched Jacobian computed at once for vector functions: bounds memory to
+# CHUNK * points values per order.
+CHUNK = 256
+
+
+def available_devices() -> list[str]:
+    devices = ["cpu"]
+    if torch.cuda.is_available():
+        devices += ["cuda"] + [f"cuda:{i}" for i in range(torch.cuda.device_count())]
+    if getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        devices.append("mps")
+    return devices
+
+
+def resolve_device(name: str) -> torch.device:
+    """auto picks cuda, then mps, then cpu. A device that is not there is a SpecError."""
+    if name == "auto":
+        available = available_devices()
+        for preferred in ("cuda", "mps"):
+            if preferred in available:
+                return torch.device(preferred)
+        return torch.device("cpu")
+    try:
+        device = torch.device(name)
+    except (RuntimeError, ValueError):
+        raise SpecError("device", f"'{name}' is not a device; use auto, cpu, cuda, cuda:N or mps") from None
+    if device.type not in ("cpu", "cuda", "mps"):
+        raise SpecError("device", f"'{name}' is not supported; use auto, cpu, cuda, cuda:N or mps")
+    if str(device) not in available_devices():
+        raise SpecError("device", f"'{name}' is not available here; available: "
+                                  f"{', '.join(['auto', *available_devices()])}")
+    return device
+
+
+def _check_dtype(device: torch.device, dtype: str) -> torch.dtype:
+    if device.type == "mps" and dtype == "float64":
+        raise SpecError("dtype", "mps has no float64; use --dtype float32 or --device cpu")
+    return TORCH_DTYPES[dtype]
+
+
+def _nudge(dtype: torch.dtype, x0: float, span: float) -> float:
+    """A step that separates x0 from its neighbours after rounding to dtype."""
+    eps = torch.finfo(dtype).eps
+    return max(span * 1e-6, 8 * eps * max(abs(x0), 1.0))
+
+
+def sample_grid(low: float, high: float, points: int, breaks: list[float], dtype: torch.dtype):
+    """linspace(low, high, points) plus each break strictly inside and a point just either side of
+    it, so that a step looks like a step at any --points. Sorted, unique after rounding to dtype."""
+    grid = np.linspace(low, high, points)
+    extra = []
+    for x0 in breaks:
+        if low < x0 < high:
+            d = _nudge(dtype, x0, high - low)
+            extra += [x0, max(low, x0 - d), min(high, x0 + d)]
+    values = torch.tensor(np.concatenate([grid, extra]), dtype=torch.float64).to(dtype)
+    return torch.unique(values)  # sorted
+
+
+@contextlib.contextmanager
+def _seeded(entry: Activation, params: dict, device: torch.device):
+    if not entry.seeded:
+        yield
+        return
+    devices = [device] if device.type == "cuda" else []
+    with torch.random.fork_rng(devices=devices, device_type=device.type if devices else "cuda"):
+        torch.manual_seed(params["seed"])
+        yield
+
+
+def _apply(entry: Activation, params: dict, x: torch.Tensor, depth: int) -> torch.Tensor:
+    y = x
+    for _ in range(depth):
+        y = entry.forward(F, y, params)
+    return y
+
+
+def _nth(order: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(order, f"order-{order}")
+
+
+def _is_missing_formula(error: Exception) -> bool:
+    return "not implemented" in str(error)
+
+
+def _elementwise_derivatives(y, x, order, name):
+    """Iterated autograd.grad with ones: exact for element-wise functions, where the Jacobian is
+    diagonal. A derivative that no longer depends on x (a constant) has zero derivatives after it."""
+    derivatives, missing = [], {}
+    current = y
+    for k in range(1, order + 1):
+        if not current.requires_grad:
+            derivatives.append(torch.zeros_like(x))
+            current = derivatives[-1]
+            continue
+        try:
+            (grad,) = torch.autograd.grad(current, x, torch.ones_like(current),
+                                          create_graph=k < order, allow_unused=True)
+        except RuntimeError as error:
+            if not _is_missing_formula(error):
+                raise
+            missing.update({j: f"torch has no {_nth(j)} derivative\nfor {name}"
+                            for j in range(k, order + 1)})
+            derivatives += [None] * (order - k + 1)
+            break
+        current = torch.zeros_like(x) if grad is None else grad
+        derivatives.append(current)
+    return derivatives, missing
+
+
+def diagonal_derivatives(fn: Callable, rows: torch.Tensor, index: torch.Tensor, order: int, name: str):
+    """d^k y_i / dx_i^k of a function of a whole vector, by autograd, for each (row, i) pair.
+
+    A scalar leaf t_b is added to rows[b, index[b]]; z_b = fn(rows[b])[index[b]] then depends on t_b
+    alone, so iterated grads of sum(z) with respect to t give the diagonal terms exactly (never
+    y.sum().backward() on x: the sum of softmax is constant, so that gradient is zero)."""
+    batch = torch.arange(len(index), device=rows.device)
+    t = torch.zeros(len(index), dtype=rows.dtype, device=rows.device, requires_grad=True)
+    shifted = rows.detach().clone()
+    shifted[batch, index] += t
+    current = fn(shifted)[batch, index]
+    derivatives: list[torch.Tensor | None] = []
+    missing: dict[int, str] = {}
+    for k in range(1, order + 1):
+        if not current.requires_grad:
+            current = torch.zeros_like(t)
+        else:
+            try:
+                (grad,) = torch.autograd.grad(current.sum(), t, create_graph=k < order,
+                                              allow_unused=True)
+            except RuntimeError as error:
+                if not _is_missing_formula(error):
+                    raise
+                missing.update({j: f"torch has no {_nth(j)} derivative\nfor {name}"
+                                for j in range(k, order + 1)})
+                derivatives += [None] * (order - k + 1)
+                break
+            current = torch.zeros_like(t) if grad is None else grad
+        derivatives.append(current.detach())
+    return derivatives, missing
+
+
+def _vector_derivatives(fn: Callable, x: torch.Tensor, order: int, name: str):
+    """The Jacobian diagonal and its higher analogues for every i, CHUNK rows at a time."""
+    n = x.numel()
+    parts, missing = [], {}
+    for start in range(0, n, CHUNK):
+        index = torch.arange(start, min(n, start + CHUNK), device=x.device)
+        derivatives, missing = diagonal_derivatives(fn, x.detach().expand(len(index), n), index,
+                                                    order, name)
+        parts.append(derivatives)
+    merged = [None if parts[0][k] is None else torch.cat([p[k] for p in parts]) for k in range(order)]
+    return merged, missing
+
+
+def jacobian(fn: Callable, x: torch.Tensor) -> torch.Tensor:
+    """The full Jacobian dy_i/dx_j, rows by batched vector-Jacobian products."""
+    x = x.detach().requires_grad_(True)
+    y = fn(x)
+    eye = torch.eye(x.numel(), dtype=x.dtype, device=x.device)
+    (rows,) = torch.autograd.grad(y, x, eye, is_grads_batched=True)
+    return rows
+
+
+def to_numpy(tensor: torch.Tensor | None) -> np.ndarray | None:
+    if tensor is None:
+        return None
+    return tensor.detach().to("cpu", torch.float64).numpy()
+
+
+def differentiate(entry: Activation, params: dict, x: torch.Tensor, order: int, depth: int = 1):
+    """y = f^depth(x) and its first `order` derivatives (the Jacobian diagonal for vector functions)."""
+    fn = lambda v: _apply(entry, params, v, depth)  # noqa: E731
+    x = x.detach().requires_grad_(True)
+    y = fn(x)
+    if order == 0:
+        return y.detach(), [], {}
+    if entry.vector:
+        derivatives, missing = _vector_derivatives(fn, x, order, entry.name)
+    else:
+        derivatives, missing = _elementwise_derivatives(y, x, order, entry.name)
+    return y.detach(), [d if d is None else d.detach() for d in derivatives], missing
+
+
+def evaluate(spec: FigureSpec) -> list[Series]:
+    """Every function of the spec (and each compose depth) on the spec's device and dtype."""
+    device = resolve_device(spec.device)
+    dtype = _check_dtype(device, spec.dtype)
+    low, high = spec.range
+    series = []
+    for name in spec.functions:
+        entry = REGISTRY[name]
+        params = dict(spec.params[name])
+        if spec.at is not None:
+            points = torch.tensor(spec.at, dtype=torch.float64).to(dtype)
+            inside = []
+        else:
+            inside = [b for b in entry.breakpoints(params) if low < b.x < high]
+            points = sample_grid(low, high, spec.points, [b.x for b in inside], dtype)
+        x = points.to(device)
+        for depth in spec.compose or (None,):
+            try:
+                with _seeded(entry, params, device):
+                    y, derivatives, missing = differentiate(entry, params, x, spec.order, depth or 1)
+                    matrix = (jacobian(lambda v: _apply(entry, params, v, 1), x)
+                              if spec.jacobian else None)
+            except (RuntimeError, NotImplementedError) as error:
+                raise ComputeError(f"{name}: torch cannot compute this in {spec.dtype} on {device}: "
+                                   f"{str(error).splitlines()[0]}") from None
+            marked = inside if (depth or 1) == 1 else []
+            series.append(Series(
+                function=name, params=params, device=str(device), dtype=spec.dtype,
+                x=to_numpy(x), y=to_numpy(y), derivatives=[to_numpy(d) for d in derivatives],
+                missing=missing,
+                kinks=sorted(b.x for b in marked if not b.is_jump),
+                jumps=sorted(b.x for b in marked if b.is_jump),
+                breakpoints=marked, compose=depth, jacobian=to_numpy(matrix),
+            ))
+    return series
+

@@ -1,0 +1,138 @@
+"""Files and text: atomic writes, the JSON schema, CSV and the --at table. No torch, no matplotlib."""
+
+from __future__ import annotations
+
+import contextlib
+import csv
+import io
+import json
+import os
+import tempfile
+from pathlib import Path
+from typing import Callable, Iterator, Sequence
+
+import numpy as np
+
+from .errors import ActplotError, SpecError
+from .spec import Series
+
+DERIVATIVE_KEYS = ("dy", "d2y", "d3y")
+TEMP_SUFFIX = ".actplot-tmp"
+
+
+def check_output_folder(path: str | os.PathLike) -> Path:
+    """SpecError unless the file's folder exists and a file can be created in it. Tries for real,
+    since os.access says yes to root even on a read-only folder."""
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.exists():
+        raise SpecError("output", f"folder '{folder}' does not exist; create it first")
+    if not folder.is_dir():
+        raise SpecError("output", f"'{folder}' is not a folder")
+    if path.is_dir():
+        raise SpecError("output", f"'{path}' is a folder; give a file name such as {path / 'relu.png'}")
+    try:
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".actplot-probe-")
+    except OSError as error:
+        raise SpecError("output", f"cannot write in folder '{folder}': {error.strerror}") from None
+    os.close(fd)
+    os.unlink(probe)
+    return path
+
+
+@contextlib.contextmanager
+def atomic_path(path: str | os.PathLike) -> Iterator[str]:
+    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds, so a
+    failed or interrupted run never leaves a truncated file under the real name."""
+    path = Path(path)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    os.close(fd)
+    try:
+        yield temp
+        umask = os.umask(0)
+        os.umask(umask)
+        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
+        os.replace(temp, path)
+    except BaseException:
+        with contextlib.suppress(OSError):
+            os.unlink(temp)
+        raise
+
+
+def write_atomic(path: str | os.PathLike, writer: Callable[[str], None]) -> None:
+    try:
+        with atomic_path(path) as temp:
+            writer(temp)
+    except OSError as error:
+        raise ActplotError(f"cannot write '{path}': {error.strerror or error}") from None
+
+
+def _shortest(values: np.ndarray | None, dtype: str) -> list | None:
+    """Each value as the shortest decimal that reads back as the same number in dtype; non-finite
+    values become null, since JSON has no NaN."""
+    if values is None:
+        return None
+    values = np.asarray(values, dtype=np.float64)
+    narrow = values if dtype == "float64" else values.astype(np.float32)
+    text = narrow.astype(str)
+    return [float(t) if np.isfinite(v) else None for t, v in zip(text, values)]
+
+
+def series_record(series: Series, order: int) -> dict:
+    record = {
+        "function": series.function,
+        "params": dict(series.params),
+        "device": series.device,
+        "dtype": series.dtype,
+        "x": _shortest(series.x, series.dtype),
+        "y": _shortest(series.y, series.dtype),
+    }
+    for k in range(order):
+        record[DERIVATIVE_KEYS[k]] = _shortest(series.derivatives[k], series.dtype)
+    record["kinks"] = list(series.kinks)
+    record["jumps"] = list(series.jumps)
+    if series.compose is not None:
+        record["compose"] = series.compose
+    return record
+
+
+def to_json(series: Sequence[Series], order: int) -> str:
+    document = {"series": [series_record(s, order) for s in series]}
+    return json.dumps(document, allow_nan=False, indent=None, separators=(",", ":")) + "\n"
+
+
+def to_csv(series: Sequence[Series], order: int) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    columns = ["x", "y", *DERIVATIVE_KEYS[:order]]
+    writer.writerow(["function", "compose", *columns])
+    for s in series:
+        record = series_record(s, order)
+        values = [record[c] for c in columns]
+        for row in zip(*values):
+            writer.writerow([s.function, s.compose or "", *("" if v is None else repr(v) for v in row)])
+    return buffer.getvalue()
+
+
+def to_table(series: Sequence[Series], order: int) -> str:
+    """The --at table: one block per function, aligned columns, shortest round-trip values."""
+    headers = ["x", "f(x)", "f'(x)", "f''(x)", "f'''(x)"][: order + 2]
+    blocks = []
+    for s in series:
+        record = series_record(s, order)
+        columns = [record["x"], record["y"], *(record[k] for k in DERIVATIVE_KEYS[:order])]
+        cells = [[_cell(v) for v in column] for column in columns]
+        for k, reason in s.missing.items():
+            cells[k + 1] = ["n/a"] * len(cells[0])
+        widths = [max(len(h), *(len(c) for c in column)) for h, column in zip(headers, cells)]
+        label = s.function + (f" composed {s.compose} times" if s.compose else "")
+        lines = [f"{label} ({s.dtype}, {s.device})",
+                 "  ".join(h.rjust(w) for h, w in zip(headers, widths))]
+        for row in zip(*cells):
+            lines.append("  ".join(c.rjust(w) for c, w in zip(row, widths)))
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks) + "\n"
+
+
+def _cell(value) -> str:
+    return "nan" if value is None else repr(value)
