@@ -1,0 +1,45 @@
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from actplot.cli import cli
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture
+def runner():
+    return CliRunner()
+
+
+@pytest.fixture
+def invoke(runner):
+    """Run the CLI in-process; returns the click Result."""
+
+    def run(*args, **kwargs):
+        return runner.invoke(cli, [str(a) for a in args], catch_exceptions=False, **kwargs)
+
+    return run
+
+
+def run_actplot(*args, cwd=None, env=None, timeout=120, python_flags=()):
+    """Run `python -m actplot` in a real subprocess."""
+    environment = {**os.environ, **(env or {})}
+    return subprocess.run(
+        [sys.executable, *python_flags, "-m", "actplot", *[str(a) for a in args]],
+        cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
+    )
+
+
+@pytest.fixture(autouse=True)
+def _matplotlib_defaults():
+    import matplotlib
+
+    matplotlib.rcdefaults()
+    yield
