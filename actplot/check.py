@@ -142,7 +142,7 @@ def report(rows: list[CheckRow]) -> str:
             r.function, r.what,
             "-" if r.abs_error is None else f"{r.abs_error:.2e}",
             "-" if r.rel_error is None else f"{r.rel_error:.2e}",
-            ("ok" if r.passed else "FAIL") + (f" ({r.note})" if r.note else ""),
+            f"n/a ({r.note})" if r.abs_error is None else "ok" if r.passed else "FAIL",
         ))
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table) + "\n"

@@ -9,6 +9,7 @@ from typing import Sequence
 import matplotlib
 import numpy as np
 from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
 
 from .errors import SpecError
@@ -67,7 +68,14 @@ def params_text(function: str, params: dict) -> str:
             continue
         symbol = f" (${p.symbol}$)" if p.symbol else ""
         shown.append(f"{p.name}{symbol} = {_fmt(params[p.name])}")
-    return ", ".join(shown)
+    lines, line = [], ""
+    for item in shown:  # wrap: constrained layout cannot shrink a title wider than its panel
+        if line and len(line) + len(item) > 38:
+            lines.append(line + ",")
+            line = item
+        else:
+            line = f"{line}, {item}" if line else item
+    return "\n".join([*lines, line]) if line else ""
 
 
 def _panel_title(series: Series, order: int, composed: bool) -> str:
@@ -144,6 +152,14 @@ def _draw_curve(ax, series: Series, order: int, color: str, label: str | None) -
     ax.plot(series.x, _broken(series.x, values, breaks), color=color, label=label)
 
 
+def _pad_flat(ax, members: Sequence[Series], order: int) -> None:
+    """A constant curve gets y-limits of +-1 around it rather than matplotlib's +-0.05."""
+    values = np.concatenate([m.y if order == 0 else m.derivatives[order - 1] for m in members])
+    values = values[np.isfinite(values)]
+    if values.size and values.min() == values.max():
+        ax.set_ylim(values.min() - 1, values.max() + 1)
+
+
 def _style_axes(ax, spec: FigureSpec, order: int) -> None:
     low, high = spec.range
     ax.set_xlim(low, high)
@@ -159,9 +175,13 @@ def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
     low, high = spec.range
     matrix = series.jacobian
     bound = float(np.max(np.abs(matrix))) or 1.0
-    image = ax.imshow(matrix, cmap="RdBu_r", vmin=-bound, vmax=bound, aspect="auto",
+    # symmetric log: softmax's large entries sit in one corner, and a linear scale hides the rest
+    norm = SymLogNorm(linthresh=bound * 1e-4, vmin=-bound, vmax=bound, base=10)
+    image = ax.imshow(matrix, cmap="RdBu_r", norm=norm, aspect="auto",
                       extent=(low, high, high, low), interpolation="nearest")
-    fig.colorbar(image, ax=ax, shrink=0.9)
+    bar = fig.colorbar(image, ax=ax, shrink=0.9)
+    bar.set_ticks([-bound, -bound * 1e-2, 0, bound * 1e-2, bound])
+    bar.ax.yaxis.set_major_formatter("{x:.2g}")
     ax.set_title(f"{series.function}: Jacobian\n$\\partial y_i / \\partial x_j$ by autograd")
     ax.set_xlabel("$x_j$")
     ax.set_ylabel("$x_i$")
@@ -204,8 +224,9 @@ def build_figure(series: Sequence[Series], spec: FigureSpec, figure_class=Actplo
                         ax.axhline(level, color="0.45", lw=1.0, ls="--", zorder=1,
                                    label=None if index else "asymptote")
                 if order == 1 and entry.derivative_note:
-                    ax.text(0.03, 0.5, entry.derivative_note, transform=ax.transAxes, fontsize=9,
-                            style="italic", color="0.25", va="center")
+                    ax.text(0.03, 0.95, entry.derivative_note, transform=ax.transAxes, fontsize=9,
+                            style="italic", color="0.25", va="top")
+                _pad_flat(ax, members, order)
                 if ax.get_legend_handles_labels()[0]:
                     ax.legend(loc="best" if len(members[0].x) <= 5000 else "upper left",
                               frameon=True, framealpha=0.85)

@@ -241,7 +241,8 @@ def build_spec(
     if jacobian:
         others = [n for n in names if not REGISTRY[n].vector]
         if others:
-            raise SpecError("jacobian", f"{', '.join(others)} act element-wise, so the Jacobian is "
+            verb = "acts" if len(others) == 1 else "act"
+            raise SpecError("jacobian", f"{', '.join(others)} {verb} element-wise, so the Jacobian is "
                                         "diagonal (plot it with --grad); --jacobian is for "
                                         "softmax, softmin and log_softmax")
         if compose:
