@@ -104,6 +104,8 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
     jobs, seen = [], {}
     for number, table in enumerate(figures, start=1):
         merged = {**defaults, **table}
+        if "output" in table and "format" not in table:
+            merged.pop("format", None)  # the figure's own file name outranks a default format
         if "params" in defaults and "params" in table:
             merged["params"] = {**defaults["params"], **table["params"]}
         name = table.get("output") or ""
