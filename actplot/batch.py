@@ -19,7 +19,7 @@ import click
 
 from . import __version__
 from .errors import ActplotError, SpecError
-from .output import write_atomic
+from .output import TEMP_SUFFIX, write_atomic
 from .registry import REGISTRY
 from .spec import FIGURE_FORMATS, FigureSpec, build_spec, output_format
 
@@ -187,6 +187,9 @@ def run(jobs: list[Job], workers: int = 1, force: bool = False, quiet: bool = Fa
             summary.skipped.append(job)
         else:
             todo.append(job)
+    for job in todo:  # temporary files that a killed run left behind
+        for stale in job.path.parent.glob(f".{job.path.name}.*{TEMP_SUFFIX}"):
+            stale.unlink(missing_ok=True)
     show_progress = not quiet and sys.stderr.isatty() and todo
 
     def finished(job: Job, error: str | None) -> None:
