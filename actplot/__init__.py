@@ -1,9 +1,9 @@
 """actplot: plot activation functions and their autograd derivatives.
 
-    >>> import actplot
-    >>> figure = actplot.plot(["sigmoid", "tanh"], grad=True)      # a matplotlib Figure
-    >>> series = actplot.evaluate("relu", range=(-2, 2), grad=True)  # numpy x, y, dy
-    >>> actplot.save("relu.svg", "relu", range=(-20, 20), grad=True)
+    import actplot
+    figure = actplot.plot(["sigmoid", "tanh"], grad=True)      # a matplotlib Figure
+    series = actplot.evaluate("relu", range=(-2, 2), grad=True)  # numpy x, y, dy
+    actplot.save("relu.svg", "relu", range=(-20, 20), grad=True)
 """
 
 __version__ = "0.1.0"

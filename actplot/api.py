@@ -34,9 +34,12 @@ def evaluate(functions: Iterable[str] | str, **options: Any) -> Series | list[Se
     Options are those of the CLI: range=(-5, 5), points, params={"negative_slope": 0.1}, grad,
     order, device, dtype, at, compose. Raises SpecError for bad input.
 
-    >>> s = evaluate("relu", range=(-2, 2), points=5, grad=True)
+    >>> s = evaluate("relu", at=[-2, -1, 0, 1, 2], grad=True)
     >>> s.y.tolist(), s.dy.tolist()
     ([0.0, 0.0, 0.0, 1.0, 2.0], [0.0, 0.0, 0.0, 1.0, 1.0])
+
+    A range also samples just either side of each kink and jump, so relu on (-2, 2) with
+    points=5 has 7 points: -2, -1, -4e-06, 0, 4e-06, 1, 2.
     """
     series = compute_series(_spec(functions, options))
     return series[0] if isinstance(functions, str) and len(series) == 1 else series

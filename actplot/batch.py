@@ -99,8 +99,10 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
     if not isinstance(defaults, dict) or not isinstance(figures, list) or not figures:
         raise SpecError("spec", f"{path}: needs at least one [[figure]] table")
     root = Path(os.path.abspath(out_dir if out_dir else path.parent))
-    if not root.is_dir():
-        raise SpecError("out-dir", f"output folder '{root}' does not exist")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SpecError("out-dir", f"cannot create output folder '{root}': {error.strerror}") from None
     jobs, seen = [], {}
     for number, table in enumerate(figures, start=1):
         merged = {**defaults, **table}

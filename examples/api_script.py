@@ -12,7 +12,7 @@ out = Path(sys.argv[1] if len(sys.argv) > 1 else "figures")
 out.mkdir(parents=True, exist_ok=True)
 
 # The numbers behind a figure: numpy arrays of x, y and the derivative by autograd.
-relu = actplot.evaluate("relu", range=(-2, 2), points=5, grad=True)
+relu = actplot.evaluate("relu", at=[-2, -1, 0, 1, 2], grad=True)
 print("x  ", relu.x.tolist())
 print("y  ", relu.y.tolist())
 print("dy ", relu.dy.tolist())
