@@ -37,10 +37,7 @@ def resolve_device(name: str) -> torch.device:
     """auto picks cuda, then mps, then cpu. A device that is not there is a SpecError."""
     if name == "auto":
         available = available_devices()
-        for preferred in ("cuda", "mps"):
-            if preferred in available:
-                return torch.device(preferred)
-        return torch.device("cpu")
+        name = next((d for d in ("cuda", "mps") if d in available), "cpu")
     try:
         device = torch.device(name)
     except (RuntimeError, ValueError):
@@ -50,6 +47,8 @@ def resolve_device(name: str) -> torch.device:
     if str(device) not in available_devices():
         raise SpecError("device", f"'{name}' is not available here; available: "
                                   f"{', '.join(['auto', *available_devices()])}")
+    if device.type == "cuda" and device.index is None:
+        device = torch.device("cuda", torch.cuda.current_device())  # report cuda:0, not cuda
     return device
 
 
@@ -115,8 +114,10 @@ def _elementwise_derivatives(y, x, order, name):
             current = derivatives[-1]
             continue
         try:
-            (grad,) = torch.autograd.grad(current, x, torch.ones_like(current),
-                                          create_graph=k < order, allow_unused=True)
+            # grad of the sum is the Jacobian diagonal here; a scalar output also spares torch an
+            # import of sympy (0.3 s) that explicit grad_outputs trigger
+            (grad,) = torch.autograd.grad(current.sum(), x, create_graph=k < order,
+                                          allow_unused=True)
         except RuntimeError as error:
             if not _is_missing_formula(error):
                 raise
@@ -217,7 +218,9 @@ def evaluate(spec: FigureSpec) -> list[Series]:
             inside = []
         else:
             inside = [b for b in entry.breakpoints(params) if low < b.x < high]
-            points = sample_grid(low, high, spec.points, [b.x for b in inside], dtype)
+            smooth_breaks = [x for x in entry.other_breaks(params) if low < x < high]
+            points = sample_grid(low, high, spec.points, [b.x for b in inside] + smooth_breaks,
+                                 dtype)
         x = points.to(device)
         for depth in spec.compose or (None,):
             try:

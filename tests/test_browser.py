@@ -1,0 +1,56 @@
+"""The HTML gallery in a real browser: headless Chromium loads index.html from disk."""
+
+from __future__ import annotations
+
+import shutil
+
+import pytest
+
+from actplot.registry import REGISTRY
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+CHROMEDRIVER = shutil.which("chromedriver")
+webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not installed")
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
+                       reason="Chromium and chromedriver are not installed (Debian packages "
+                              "chromium and chromium-driver; .ci/run installs them)"),
+]
+
+
+@pytest.fixture
+def browser(tmp_path):
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = CHROMIUM
+    for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--no-first-run", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
+                 "--window-size=1280,2000"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    yield driver
+    driver.quit()
+
+
+@pytest.mark.parametrize("fmt", ["svg", "png"])
+def test_gallery_images_decode_in_chromium(invoke, tmp_path, browser, fmt):
+    out = tmp_path / "gallery"
+    assert invoke("gallery", "-o", out, "--format", fmt, "--grad", "-q", "--jobs", 2).exit_code == 0
+    browser.get((out / "index.html").as_uri())
+    browser.execute_async_script(
+        "const done = arguments[0];"
+        "Promise.all([...document.images].map(i => i.decode().catch(() => null))).then(done);")
+    images = browser.execute_script(
+        "return [...document.images].map(i => [i.getAttribute('src'), i.complete, i.naturalWidth]);")
+    assert sorted(src for src, _, _ in images) == sorted(f"{name}.{fmt}" for name in REGISTRY)
+    broken = [src for src, complete, width in images if not complete or width == 0]
+    assert broken == []
+    assert browser.title == "actplot gallery"
+    shot = tmp_path / f"gallery-{fmt}.png"
+    assert browser.save_screenshot(str(shot))
+    assert shot.read_bytes().startswith(b"\x89PNG")

@@ -1,0 +1,45 @@
+"""The docs cannot fall behind: every command has help and appears in the README, and the
+README's figures are the ones docs/readme.toml makes."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+
+import pytest
+
+from actplot.cli import cli
+
+from .conftest import ROOT
+
+README = (ROOT / "README.md").read_text()
+
+
+@pytest.mark.parametrize("command", sorted(cli.commands))
+def test_every_command_has_help_with_an_example_and_is_documented(invoke, command):
+    result = invoke(command, "--help")
+    assert result.exit_code == 0
+    assert "actplot " in result.stdout  # an example, kept intact by \b
+    name = "" if command == "plot" else f" {command}"
+    assert f"actplot{name} " in README
+
+
+def test_readme_opens_with_the_two_commands():
+    commands = re.findall(r"^    (pip install .*)$", README, re.M)[:2]
+    assert commands[0].endswith("actplot relu --range -20 20 --grad -o relu.png")
+    assert commands[1].endswith("python -m pytest")
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert "\npython -m pytest\n" in ci  # the README's test command, as CI runs it
+
+
+def test_readme_figures_are_made_by_actplot():
+    spec = tomllib.loads((ROOT / "docs" / "readme.toml").read_text())
+    made = {f"docs/{figure['output']}" for figure in spec["figure"]}
+    shown = set(re.findall(r"!\[[^\]]*\]\((docs/images/[^)]+)\)", README))
+    assert shown == made
+    assert all((ROOT / path).exists() for path in shown)
+
+
+def test_readme_spec_runs(invoke, tmp_path):
+    result = invoke("batch", ROOT / "docs" / "readme.toml", "--out-dir", tmp_path, "-q")
+    assert result.exit_code == 0, result.stderr
