@@ -236,10 +236,15 @@ def _run_check(spec) -> None:
 
 
 def _show(spec) -> None:
+    import matplotlib
     import matplotlib.pyplot as plt
 
     from . import api, render
 
+    backend = matplotlib.get_backend().lower()
+    if backend in ("agg", "pdf", "svg", "ps", "cairo", "template") or backend.startswith("module://"):
+        raise ActplotError(f"--show: no window can open here (matplotlib's backend is '{backend}'; "
+                           "set DISPLAY or MPLBACKEND), so use -o to write a file")
     render.build_figure(api.compute_series(spec), spec, figure=plt.figure())
     plt.show()
 

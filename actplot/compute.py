@@ -103,52 +103,21 @@ def _is_missing_formula(error: Exception) -> bool:
     return "not implemented" in str(error)
 
 
-def _elementwise_derivatives(y, x, order, name):
-    """Iterated autograd.grad with ones: exact for element-wise functions, where the Jacobian is
-    diagonal. A derivative that no longer depends on x (a constant) has zero derivatives after it."""
-    derivatives, missing = [], {}
-    current = y
-    for k in range(1, order + 1):
-        if not current.requires_grad:
-            derivatives.append(torch.zeros_like(x))
-            current = derivatives[-1]
-            continue
-        try:
-            # grad of the sum is the Jacobian diagonal here; a scalar output also spares torch an
-            # import of sympy (0.3 s) that explicit grad_outputs trigger
-            (grad,) = torch.autograd.grad(current.sum(), x, create_graph=k < order,
-                                          allow_unused=True)
-        except RuntimeError as error:
-            if not _is_missing_formula(error):
-                raise
-            missing.update({j: f"torch has no {_nth(j)} derivative\nfor {name}"
-                            for j in range(k, order + 1)})
-            derivatives += [None] * (order - k + 1)
-            break
-        current = torch.zeros_like(x) if grad is None else grad
-        derivatives.append(current)
-    return derivatives, missing
+def iterated_derivatives(current: torch.Tensor, wrt: torch.Tensor, order: int, name: str):
+    """d^k current_i / d wrt_i^k for k = 1..order, where current_i depends on wrt_i alone.
 
-
-def diagonal_derivatives(fn: Callable, rows: torch.Tensor, index: torch.Tensor, order: int, name: str):
-    """d^k y_i / dx_i^k of a function of a whole vector, by autograd, for each (row, i) pair.
-
-    A scalar leaf t_b is added to rows[b, index[b]]; z_b = fn(rows[b])[index[b]] then depends on t_b
-    alone, so iterated grads of sum(z) with respect to t give the diagonal terms exactly (never
-    y.sum().backward() on x: the sum of softmax is constant, so that gradient is zero)."""
-    batch = torch.arange(len(index), device=rows.device)
-    t = torch.zeros(len(index), dtype=rows.dtype, device=rows.device, requires_grad=True)
-    shifted = rows.detach().clone()
-    shifted[batch, index] += t
-    current = fn(shifted)[batch, index]
+    Then the grad of the sum is exactly the diagonal, and a scalar output also spares torch an
+    import of sympy (0.3 s) that explicit grad_outputs trigger. A derivative that no longer depends
+    on wrt (a constant) has zero derivatives after it; one that torch has no formula for is None,
+    with the reason in `missing`."""
     derivatives: list[torch.Tensor | None] = []
     missing: dict[int, str] = {}
     for k in range(1, order + 1):
         if not current.requires_grad:
-            current = torch.zeros_like(t)
+            current = torch.zeros_like(wrt)
         else:
             try:
-                (grad,) = torch.autograd.grad(current.sum(), t, create_graph=k < order,
+                (grad,) = torch.autograd.grad(current.sum(), wrt, create_graph=k < order,
                                               allow_unused=True)
             except RuntimeError as error:
                 if not _is_missing_formula(error):
@@ -157,9 +126,22 @@ def diagonal_derivatives(fn: Callable, rows: torch.Tensor, index: torch.Tensor, 
                                 for j in range(k, order + 1)})
                 derivatives += [None] * (order - k + 1)
                 break
-            current = torch.zeros_like(t) if grad is None else grad
+            current = torch.zeros_like(wrt) if grad is None else grad
         derivatives.append(current.detach())
     return derivatives, missing
+
+
+def diagonal_derivatives(fn: Callable, rows: torch.Tensor, index: torch.Tensor, order: int, name: str):
+    """d^k y_i / dx_i^k of a function of a whole vector, by autograd, for each (row, i) pair.
+
+    A scalar leaf t_b is added to rows[b, index[b]]; z_b = fn(rows[b])[index[b]] then depends on t_b
+    alone, so iterated grads with respect to t give the diagonal terms exactly (never
+    y.sum().backward() on x: the sum of softmax is constant, so that gradient is zero)."""
+    batch = torch.arange(len(index), device=rows.device)
+    t = torch.zeros(len(index), dtype=rows.dtype, device=rows.device, requires_grad=True)
+    shifted = rows.detach().clone()
+    shifted[batch, index] += t
+    return iterated_derivatives(fn(shifted)[batch, index], t, order, name)
 
 
 def _vector_derivatives(fn: Callable, x: torch.Tensor, order: int, name: str):
@@ -200,8 +182,8 @@ def differentiate(entry: Activation, params: dict, x: torch.Tensor, order: int, 
     if entry.vector:
         derivatives, missing = _vector_derivatives(fn, x, order, entry.name)
     else:
-        derivatives, missing = _elementwise_derivatives(y, x, order, entry.name)
-    return y.detach(), [d if d is None else d.detach() for d in derivatives], missing
+        derivatives, missing = iterated_derivatives(y, x, order, entry.name)
+    return y.detach(), derivatives, missing
 
 
 def evaluate(spec: FigureSpec) -> list[Series]:

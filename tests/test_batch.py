@@ -259,3 +259,26 @@ def test_interrupted_run_leaves_no_truncated_file_and_resumes(tmp_path, how):
     assert int(up_to_date) >= len(done) - 1  # the figure being recorded when killed may be redone
     assert int(written) + int(up_to_date) == len(REGISTRY)
     assert all(_png_complete(out / f"{name}.png") for name in REGISTRY)
+
+
+def test_progress_bar_on_a_terminal_only(tmp_path):
+    import pty
+
+    main, secondary = pty.openpty()
+    process = subprocess.Popen([sys.executable, "-m", "actplot", "batch", str(_spec(tmp_path))],
+                               stderr=secondary, stdout=subprocess.DEVNULL)
+    os.close(secondary)
+    output = b""
+    while True:
+        try:
+            chunk = os.read(main, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        output += chunk
+    assert process.wait(timeout=120) == 0
+    os.close(main)
+    assert b"drawing" in output and b"2 written" in output
+    piped = run_actplot("batch", _spec(tmp_path), "--force")
+    assert "drawing" not in piped.stderr

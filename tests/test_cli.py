@@ -337,3 +337,16 @@ def test_help_and_list_import_neither_torch_nor_matplotlib(args):
 def test_plotting_does_import_torch_and_matplotlib(tmp_path):
     imported = _imported_modules("relu", "--points", "10", "-o", tmp_path / "r.png")
     assert {"torch", "matplotlib"} <= imported
+
+
+def test_show_without_a_display_says_so(tmp_path):
+    result = run_actplot("relu", "--show", cwd=tmp_path, env={"MPLBACKEND": "agg"})
+    assert result.returncode == 1
+    assert result.stderr.startswith("Error: --show: no window can open here")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_no_pyplot_and_so_no_window_without_show(tmp_path):
+    result = run_actplot("relu", "--grad", "-o", tmp_path / "r.png", python_flags=("-X", "importtime"))
+    assert result.returncode == 0
+    assert "matplotlib.pyplot" not in result.stderr and "matplotlib.backends.backend_agg" in result.stderr
