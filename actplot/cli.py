@@ -203,6 +203,9 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
             _show(spec)
             return
         fmt = output_format(output, fmt)
+        if points_at is not None and fmt in FIGURE_FORMATS:
+            raise SpecError("at", "gives data (a table, --json, or -o FILE.csv/.json); for a "
+                                  "figure, use --range")
         path = output or f"{spec.functions[0]}.{fmt}"
         from . import api, output as files
 

@@ -89,8 +89,9 @@ def series_record(series: Series, order: int) -> dict:
     }
     for k in range(order):
         record[DERIVATIVE_KEYS[k]] = _shortest(series.derivatives[k], series.dtype)
-    record["kinks"] = list(series.kinks)
-    record["jumps"] = list(series.jumps)
+    if series.compose in (None, 1):  # f composed with itself breaks at preimages: not listed
+        record["kinks"] = list(series.kinks)
+        record["jumps"] = list(series.jumps)
     if series.compose is not None:
         record["compose"] = series.compose
     return record

@@ -191,15 +191,14 @@ def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
     ax.set_ylabel("$x_i$")
 
 
-def build_figure(series: Sequence[Series], spec: FigureSpec, figure_class=ActplotFigure,
-                 figure: Figure | None = None) -> Figure:
+def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | None = None) -> Figure:
     """One row per function; columns f, f', f'', f''' up to spec.order, then the Jacobian."""
     with matplotlib.rc_context(STYLE):
         rows = list(dict.fromkeys(s.function for s in series))
         columns = spec.order + 1 + (1 if spec.jacobian else 0)
         width, height = spec.size or (PANEL_SIZE[0] * columns, PANEL_SIZE[1] * len(rows) + 0.4)
         if figure is None:
-            figure = figure_class(figsize=(width, height), dpi=spec.dpi, layout="constrained")
+            figure = ActplotFigure(figsize=(width, height), dpi=spec.dpi, layout="constrained")
             FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
         else:
             figure.set_size_inches(width, height)

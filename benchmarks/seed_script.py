@@ -19,7 +19,10 @@ function = getattr(F, name, None) or getattr(torch, name, None) or torch.relu
 
 if __name__ == "__main__":
     x = torch.linspace(low, high, 1000, requires_grad=True)
-    y = function(x, dim=0) if name in ("softmax", "softmin", "log_softmax") else function(x)
+    try:
+        y = function(x, dim=0) if name in ("softmax", "softmin", "log_softmax") else function(x)
+    except TypeError:  # needs arguments the seed style would hard-code (prelu, threshold)
+        y = torch.relu(x)
     fig = plt.figure()
     axes1 = plt.subplot(121)
     axes2 = plt.subplot(122)

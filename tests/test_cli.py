@@ -214,6 +214,8 @@ BAD_INPUT = [
                  id="format-mismatch"),
     pytest.param(["relu", "-o", "OUT/missing/relu.png"], "folder", id="missing-folder"),
     pytest.param(["relu", "--at", "1,x"], "'1,x' is not a comma-separated list of numbers", id="bad-at"),
+    pytest.param(["relu", "--at", "1,2", "-o", "OUT/r.png"], "for a figure, use --range",
+                 id="at-with-figure"),
     pytest.param(["relu", "--jacobian"], "relu acts element-wise", id="jacobian-elementwise"),
     pytest.param(["relu", "--train"], "applies only to rrelu", id="train-without-rrelu"),
     pytest.param(["relu", "--compose", "0"], "each compose depth must be an integer from 1 to 64",
