@@ -108,8 +108,7 @@ def to_csv(series: Sequence[Series], order: int) -> str:
     columns = ["x", "y", *DERIVATIVE_KEYS[:order]]
     writer.writerow(["function", "compose", *columns])
     for s in series:
-        record = series_record(s, order)
-        values = [record[c] for c in columns]
+        values = _columns(series_record(s, order), columns)
         for row in zip(*values):
             writer.writerow([s.function, s.compose or "", *("" if v is None else repr(v) for v in row)])
     return buffer.getvalue()
@@ -120,11 +119,8 @@ def to_table(series: Sequence[Series], order: int) -> str:
     headers = ["x", "f(x)", "f'(x)", "f''(x)", "f'''(x)"][: order + 2]
     blocks = []
     for s in series:
-        record = series_record(s, order)
-        columns = [record["x"], record["y"], *(record[k] for k in DERIVATIVE_KEYS[:order])]
+        columns = _columns(series_record(s, order), ["x", "y", *DERIVATIVE_KEYS[:order]])
         cells = [[_cell(v) for v in column] for column in columns]
-        for k, reason in s.missing.items():
-            cells[k + 1] = ["n/a"] * len(cells[0])
         widths = [max(len(h), *(len(c) for c in column)) for h, column in zip(headers, cells)]
         label = s.function + (f" composed {s.compose} times" if s.compose else "")
         lines = [f"{label} ({s.dtype}, {s.device})",
@@ -135,5 +131,11 @@ def to_table(series: Sequence[Series], order: int) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
+def _columns(record: dict, keys: Sequence[str]) -> list[list]:
+    """The record's columns; an order torch cannot take (null in JSON) becomes a column of None."""
+    length = len(record["x"])
+    return [record[k] if record[k] is not None else [None] * length for k in keys]
+
+
 def _cell(value) -> str:
-    return "nan" if value is None else repr(value)
+    return "n/a" if value is None else repr(value)

@@ -352,3 +352,14 @@ def test_no_pyplot_and_so_no_window_without_show(tmp_path):
     result = run_actplot("relu", "--grad", "-o", tmp_path / "r.png", python_flags=("-X", "importtime"))
     assert result.returncode == 0
     assert "matplotlib.pyplot" not in result.stderr and "matplotlib.backends.backend_agg" in result.stderr
+
+
+@pytest.mark.parametrize("name", list(REGISTRY))
+def test_every_function_as_table_csv_and_json_to_third_order(invoke, tmp_path, name):
+    table = invoke(name, "--at", "-1,0.5,2", "--order", 3)
+    assert table.exit_code == 0, table.stderr
+    assert len(table.stdout.splitlines()) == 5
+    assert invoke(name, "--points", 20, "--order", 3, "-o", tmp_path / "d.csv").exit_code == 0
+    assert len((tmp_path / "d.csv").read_text().splitlines()) > 20
+    document = json.loads(invoke(name, "--points", 20, "--order", 3, "--json").stdout)
+    assert {"dy", "d2y", "d3y"} <= set(document["series"][0])

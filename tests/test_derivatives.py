@@ -128,9 +128,15 @@ def test_higher_orders_in_json(invoke):
     assert "d2y" not in first and "d3y" not in first
 
 
-def test_missing_higher_order_is_said_not_drawn(invoke):
+def test_missing_higher_order_is_said_not_drawn(invoke, tmp_path):
     (series,) = _json(invoke, "hardsigmoid", "--at", "0,1", "--order", 2)
     assert series["d2y"] is None  # unavailable, not zeros
+    table = invoke("hardsigmoid", "--at", "0,1", "--order", 2).stdout.splitlines()
+    assert table[1].split() == ["x", "f(x)", "f'(x)", "f''(x)"]
+    assert table[2].split() == ["0.0", "0.5", repr(0.16666667), "n/a"]
+    assert invoke("hardsigmoid", "--points", 5, "--order", 2, "-o", tmp_path / "h.csv").exit_code == 0
+    first_row = (tmp_path / "h.csv").read_text().splitlines()[1].split(",")
+    assert first_row[:3] == ["hardsigmoid", "", "-5.0"] and first_row[-1] == ""
     figure = actplot.plot("hardsigmoid", order=3)
     for ax, word in zip(figure.axes[2:], ("second", "third")):
         assert _lines(ax) == []
