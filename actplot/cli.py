@@ -147,7 +147,7 @@ def compute_options(fn):
     return fn
 
 
-@cli.command()
+@cli.command(short_help="Plot functions and derivatives (the default command).")
 @click.argument("functions", nargs=-1, required=True, type=FunctionName())
 @compute_options
 @click.option("-o", "--output", type=click.Path(dir_okay=False),
@@ -174,7 +174,7 @@ def compute_options(fn):
 @click.option("--show", is_flag=True, help="Open the figure in a window.")
 def plot(functions, range_, points, params, grad, order, device, dtype, output, fmt, dpi, size,
          title, at, as_json, check, jacobian, compose, train, seed, show):
-    """Plot FUNCTIONS and their derivatives: a row per function, a column per order.
+    """Plot FUNCTIONS and their derivatives (a row per function, a column per order).
 
     \b
     actplot relu --range -20 20 --grad -o relu.png
@@ -273,7 +273,7 @@ def list_functions(as_json):
         aliases = f" (alias {', '.join(entry.aliases)})" if entry.aliases else ""
         click.echo(f"{name}{aliases}: {entry.summary}")
         for p in entry.params:
-            click.echo(f"    {p.name}={_value(p.default)}  {p.domain()}; {p.doc}")
+            click.echo(f"    -p {p.name}={_value(p.default)}  ({p.domain()}) {p.doc}")
 
 
 def _value(value) -> str:
