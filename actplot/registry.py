@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 import math
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, Callable
 
 from .errors import SpecError
@@ -129,7 +129,6 @@ class Activation:
     derivative_note: str = ""
     # (lower, upper) when the slope for x < 0 is drawn at random per point, else None
     random_slope: Callable[[Params], tuple[float, float] | None] = lambda p: None
-    smooth: bool = False  # infinitely differentiable everywhere: tested to the third derivative
 
     def defaults(self) -> Params:
         return {p.name: p.default for p in self.params}
@@ -240,11 +239,10 @@ _REGISTRY_ENTRIES = [
         params=(Parameter("approximate", "none", "exact (none) or the tanh approximation",
                           choices=("none", "tanh")),),
         asymptotes=lambda p: [0.0],
-        smooth=True,
     ),
     Activation(
         "silu", lambda F, x, p: F.silu(x), r"x\,\sigma(x)", "Sigmoid linear unit (swish, beta=1).",
-        asymptotes=lambda p: [0.0], smooth=True,
+        asymptotes=lambda p: [0.0],
     ),
     Activation(
         "swish",
@@ -253,11 +251,10 @@ _REGISTRY_ENTRIES = [
         "Swish; equals silu at beta = 1.",
         params=(Parameter("beta", 1.0, "slope inside the sigmoid", symbol=r"\beta"),),
         asymptotes=lambda p: [0.0] if p["beta"] > 0 else [],
-        smooth=True,
     ),
     Activation(
         "mish", lambda F, x, p: F.mish(x), r"x\,\tanh(\ln(1+e^x))", "Mish.",
-        asymptotes=lambda p: [0.0], smooth=True,
+        asymptotes=lambda p: [0.0],
     ),
     Activation(
         "softplus",
@@ -272,15 +269,14 @@ _REGISTRY_ENTRIES = [
         ),
         other_breaks=lambda p: [p["threshold"] / p["beta"]],
         asymptotes=lambda p: [0.0],
-        smooth=True,
     ),
     Activation(
         "sigmoid", lambda F, x, p: x.sigmoid(), r"\sigma(x) = \frac{1}{1+e^{-x}}", "Logistic sigmoid.",
-        asymptotes=lambda p: [0.0, 1.0], smooth=True,
+        asymptotes=lambda p: [0.0, 1.0],
     ),
     Activation(
         "tanh", lambda F, x, p: x.tanh(), r"\tanh(x) = \frac{e^x-e^{-x}}{e^x+e^{-x}}",
-        "Hyperbolic tangent.", asymptotes=lambda p: [-1.0, 1.0], smooth=True,
+        "Hyperbolic tangent.", asymptotes=lambda p: [-1.0, 1.0],
     ),
     Activation(
         "relu6", lambda F, x, p: F.relu6(x), r"\min(\max(0,\ x),\ 6)", "ReLU capped at 6.",
@@ -334,7 +330,6 @@ _REGISTRY_ENTRIES = [
     ),
     Activation(
         "tanhshrink", lambda F, x, p: F.tanhshrink(x), r"x - \tanh(x)", "x minus tanh(x).",
-        smooth=True,
     ),
     Activation(
         "softsign", lambda F, x, p: F.softsign(x), r"\frac{x}{1+|x|}", "Rational sigmoid-like curve.",
@@ -343,7 +338,7 @@ _REGISTRY_ENTRIES = [
     Activation(
         "logsigmoid", lambda F, x, p: F.logsigmoid(x), r"\ln\sigma(x) = -\ln(1+e^{-x})",
         "Logarithm of the sigmoid.", aliases=("log_sigmoid",),
-        asymptotes=lambda p: [0.0], smooth=True,
+        asymptotes=lambda p: [0.0],
     ),
     Activation(
         "threshold",
@@ -375,22 +370,21 @@ _REGISTRY_ENTRIES = [
     ),
     Activation(
         "identity", lambda F, x, p: x * 1, r"x", "The identity (a linear layer's activation).",
-        smooth=True,
     ),
     Activation(
         "softmax", lambda F, x, p: F.softmax(x, dim=-1), r"\frac{e^{x_i}}{\sum_j e^{x_j}}",
         "Softmax over the whole sampled vector; the derivative is the Jacobian diagonal.",
-        vector=True, smooth=True,
+        vector=True,
     ),
     Activation(
         "softmin", lambda F, x, p: F.softmin(x, dim=-1), r"\frac{e^{-x_i}}{\sum_j e^{-x_j}}",
         "Softmin over the whole sampled vector; the derivative is the Jacobian diagonal.",
-        vector=True, smooth=True,
+        vector=True,
     ),
     Activation(
         "log_softmax", lambda F, x, p: F.log_softmax(x, dim=-1), r"x_i - \ln\sum_j e^{x_j}",
         "Log-softmax over the whole sampled vector; the derivative is the Jacobian diagonal.",
-        vector=True, smooth=True,
+        vector=True,
     ),
 ]
 
