@@ -5,19 +5,27 @@ torch and matplotlib are imported inside the functions, so `import actplot` stay
 
 from __future__ import annotations
 
+import difflib
 import os
 from pathlib import Path
 from typing import Any, Iterable
 
-from .errors import ActplotError
-from .spec import FIGURE_FORMATS, FigureSpec, Series, build_spec, output_format
+from .errors import ActplotError, SpecError
+from .spec import (BUILD_OPTIONS, FIGURE_FORMATS, FigureSpec, Series, build_spec, check_pixels,
+                   output_format)
 
 
 def _spec(functions: Iterable[str] | str | FigureSpec, options: dict[str, Any]) -> FigureSpec:
     if isinstance(functions, FigureSpec):
         if options:
-            raise TypeError("pass options in the FigureSpec, not beside it")
+            raise SpecError(next(iter(options)), "pass options in the FigureSpec, not beside it")
         return functions
+    for name in options:
+        if name not in BUILD_OPTIONS:
+            close = difflib.get_close_matches(name, BUILD_OPTIONS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise SpecError(name, f"unknown option '{name}'{hint} (options: "
+                                  f"{', '.join(BUILD_OPTIONS)})")
     return build_spec(functions, **options)
 
 
@@ -50,6 +58,7 @@ def plot(functions: Iterable[str] | str, **options: Any):
     from . import render
 
     spec = _spec(functions, options)
+    check_pixels(spec, "png")  # Jupyter shows it as a PNG
     return render.build_figure(compute_series(spec), spec)
 
 
@@ -58,12 +67,16 @@ def render_to_file(spec: FigureSpec, path: str | os.PathLike, fmt: str) -> Path:
     and save() share."""
     from . import output
 
+    check_pixels(spec, fmt)
     series = compute_series(spec)
     if fmt in FIGURE_FORMATS:
         from . import render
 
         figure = render.build_figure(series, spec)
-        output.write_atomic(path, lambda temp: render.save_figure(figure, temp, fmt))
+        try:
+            output.write_atomic(path, lambda temp: render.save_figure(figure, temp, fmt))
+        finally:
+            render.release(figure)
     else:
         text = output.to_json(series, spec.order) if fmt == "json" else output.to_csv(series, spec.order)
         output.write_atomic(path, lambda temp: Path(temp).write_text(text, encoding="utf-8"))
@@ -75,6 +88,8 @@ def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str
     """Write a figure (.png, .svg, .pdf) or the data (.csv, .json) to path, atomically."""
     from . import output
 
+    if not isinstance(path, (str, os.PathLike)):
+        raise SpecError("output", f"path must be a file name, not {path!r}")
     fmt = output_format(str(path), format)
     output.check_output_folder(path)
     return render_to_file(_spec(functions, options), path, fmt)

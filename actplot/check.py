@@ -75,7 +75,7 @@ def _vector(entry, params, base, order, device):
     positions = torch.tensor(np.concatenate([index] * 3), device=device)
     offsets = torch.tensor(np.concatenate([np.zeros_like(h), h, -h]), dtype=torch.float64, device=device)
     rows[torch.arange(len(positions), device=device), positions] += offsets
-    fn = lambda v: compute._apply(entry, params, v, 1)  # noqa: E731
+    fn = lambda v: compute.apply_depth(entry, params, v, 1)  # noqa: E731
     derivatives, missing = compute.diagonal_derivatives(fn, rows, positions, order, entry.name)
     values = fn(rows)[torch.arange(len(positions), device=device), positions]
     levels = [compute.to_numpy(values), *(compute.to_numpy(d) for d in derivatives)]

@@ -9,6 +9,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from .composition import apply_depth, composed_breakpoints
 from .errors import ComputeError, SpecError
 from .registry import REGISTRY, Activation
 from .spec import FigureSpec, Series
@@ -22,6 +23,9 @@ TORCH_DTYPES = {
 # Rows of the batched Jacobian computed at once for vector functions: bounds memory to
 # CHUNK * points values per order.
 CHUNK = 256
+# Points differentiated at once for element-wise functions: the autograd graph of a deep
+# composition at order 3 holds many tensors of this length, so memory stays bounded at any --points.
+ELEMENTWISE_CHUNK = 65536
 
 
 def available_devices() -> list[str]:
@@ -65,12 +69,13 @@ def _nudge(dtype: torch.dtype, x0: float, span: float) -> float:
 
 
 def sample_grid(low: float, high: float, points: int, breaks: list[float], dtype: torch.dtype):
-    """linspace(low, high, points) plus each break strictly inside and a point just either side of
-    it, so that a step looks like a step at any --points. Sorted, unique after rounding to dtype."""
+    """linspace(low, high, points) plus each break in the range and a point just either side of
+    it within the range, so that a step looks like a step at any --points and a kink at an end is
+    approached from inside. Sorted, unique after rounding to dtype."""
     grid = np.linspace(low, high, points)
     extra = []
     for x0 in breaks:
-        if low < x0 < high:
+        if low <= x0 <= high:
             d = _nudge(dtype, x0, high - low)
             extra += [x0, max(low, x0 - d), min(high, x0 + d)]
     values = torch.tensor(np.concatenate([grid, extra]), dtype=torch.float64).to(dtype)
@@ -86,13 +91,6 @@ def _seeded(entry: Activation, params: dict, device: torch.device):
     with torch.random.fork_rng(devices=devices, device_type=device.type if devices else "cuda"):
         torch.manual_seed(params["seed"])
         yield
-
-
-def _apply(entry: Activation, params: dict, x: torch.Tensor, depth: int) -> torch.Tensor:
-    y = x
-    for _ in range(depth):
-        y = entry.forward(F, y, params)
-    return y
 
 
 def _nth(order: int) -> str:
@@ -173,8 +171,19 @@ def to_numpy(tensor: torch.Tensor | None) -> np.ndarray | None:
 
 
 def differentiate(entry: Activation, params: dict, x: torch.Tensor, order: int, depth: int = 1):
-    """y = f^depth(x) and its first `order` derivatives (the Jacobian diagonal for vector functions)."""
-    fn = lambda v: _apply(entry, params, v, depth)  # noqa: E731
+    """y = f^depth(x) and its first `order` derivatives (the Jacobian diagonal for vector functions).
+
+    Element-wise functions are taken ELEMENTWISE_CHUNK points at a time (each point's derivative
+    depends on that point alone); seeded ones in one pass, so their random draws do not depend on
+    the chunking."""
+    if not entry.vector and not entry.seeded and order > 0 and x.numel() > ELEMENTWISE_CHUNK:
+        parts = [differentiate(entry, params, chunk, order, depth)
+                 for chunk in x.split(ELEMENTWISE_CHUNK)]
+        ys, derivative_lists, missing = zip(*parts)
+        derivatives = [None if derivative_lists[0][k] is None
+                       else torch.cat([d[k] for d in derivative_lists]) for k in range(order)]
+        return torch.cat(ys), derivatives, missing[0]
+    fn = lambda v: apply_depth(entry, params, v, depth)  # noqa: E731
     x = x.detach().requires_grad_(True)
     y = fn(x)
     if order == 0:
@@ -187,7 +196,10 @@ def differentiate(entry: Activation, params: dict, x: torch.Tensor, order: int, 
 
 
 def evaluate(spec: FigureSpec) -> list[Series]:
-    """Every function of the spec (and each compose depth) on the spec's device and dtype."""
+    """Every function of the spec (and each compose depth) on the spec's device and dtype.
+
+    Breakpoints count within the closed range: one at an end is marked and approached from inside.
+    A composed series carries the breakpoints of the composition (see composition.py)."""
     device = resolve_device(spec.device)
     dtype = _check_dtype(device, spec.dtype)
     low, high = spec.range
@@ -195,32 +207,31 @@ def evaluate(spec: FigureSpec) -> list[Series]:
     for name in spec.functions:
         entry = REGISTRY[name]
         params = dict(spec.params[name])
-        if spec.at is not None:
-            points = torch.tensor(spec.at, dtype=torch.float64).to(dtype)
-            inside = []
-        else:
-            inside = [b for b in entry.breakpoints(params) if low < b.x < high]
-            smooth_breaks = [x for x in entry.other_breaks(params) if low < x < high]
-            points = sample_grid(low, high, spec.points, [b.x for b in inside] + smooth_breaks,
-                                 dtype)
-        x = points.to(device)
         for depth in spec.compose or (None,):
+            if spec.at is not None:
+                points = torch.tensor(spec.at, dtype=torch.float64).to(dtype)
+                inside, smooth_breaks = [], []
+            else:
+                with _seeded(entry, params, torch.device("cpu")):
+                    inside, smooth_breaks = composed_breakpoints(entry, params, depth or 1, low, high)
+                points = sample_grid(low, high, spec.points, [b.x for b in inside] + smooth_breaks,
+                                     dtype)
+            x = points.to(device)
             try:
                 with _seeded(entry, params, device):
                     y, derivatives, missing = differentiate(entry, params, x, spec.order, depth or 1)
-                    matrix = (jacobian(lambda v: _apply(entry, params, v, 1), x)
+                    matrix = (jacobian(lambda v: apply_depth(entry, params, v, 1), x)
                               if spec.jacobian else None)
             except (RuntimeError, NotImplementedError) as error:
                 raise ComputeError(f"{name}: torch cannot compute this in {spec.dtype} on {device}: "
                                    f"{str(error).splitlines()[0]}") from None
-            marked = inside if (depth or 1) == 1 else []
             series.append(Series(
                 function=name, params=params, device=str(device), dtype=spec.dtype,
                 x=to_numpy(x), y=to_numpy(y), derivatives=[to_numpy(d) for d in derivatives],
                 missing=missing,
-                kinks=sorted(b.x for b in marked if not b.is_jump),
-                jumps=sorted(b.x for b in marked if b.is_jump),
-                breakpoints=marked, compose=depth, jacobian=to_numpy(matrix),
+                kinks=sorted(b.x for b in inside if not b.is_jump),
+                jumps=sorted(b.x for b in inside if b.is_jump),
+                breakpoints=inside, smooth_breaks=smooth_breaks, compose=depth,
+                jacobian=to_numpy(matrix),
             ))
     return series
-

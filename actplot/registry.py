@@ -30,6 +30,7 @@ class Parameter:
     minimum: float | None = None
     maximum: float | None = None
     exclusive_minimum: bool = False
+    divides: bool = False  # torch divides by it, so its reciprocal must fit the dtype too
 
     @property
     def kind(self) -> type:
@@ -85,7 +86,7 @@ def _as_int(value: Any) -> int:
 
 
 def _fmt(value: float) -> str:
-    return f"{value:g}"
+    return str(value) if isinstance(value, int) else f"{value:g}"
 
 
 @dataclass(frozen=True)
@@ -156,6 +157,7 @@ def _kink_at_zero_unless_linear(slope: float) -> list[Breakpoint]:
     return [] if slope == 1 else [_kink(0.0, slope, 1.0)]
 
 
+SEED_MAX = 2**64 - 1  # torch.manual_seed's largest
 SELU_ALPHA = 1.6732632423543772848170429916717
 SELU_SCALE = 1.0507009873554804934193349852946
 
@@ -194,7 +196,7 @@ _REGISTRY_ENTRIES = [
             Parameter("lower", 1 / 8, "lower bound of the random slope", symbol="l"),
             Parameter("upper", 1 / 3, "upper bound of the random slope", symbol="u"),
             Parameter("training", False, "draw random slopes as in training (needs seed)"),
-            Parameter("seed", 0, "random seed for training mode", minimum=0),
+            Parameter("seed", 0, "random seed for training mode", minimum=0, maximum=SEED_MAX),
         ),
         breakpoints=lambda p: _kink_at_zero_unless_linear(
             math.nan if p["training"] else (p["lower"] + p["upper"]) / 2),
@@ -226,7 +228,7 @@ _REGISTRY_ENTRIES = [
         r"\max(0,\ x) + \min(0,\ \alpha\,(e^{x/\alpha}-1))",
         "Continuously differentiable ELU.",
         params=(Parameter("alpha", 1.0, "scale of the negative part", symbol=r"\alpha",
-                          minimum=0.0, exclusive_minimum=True),),
+                          minimum=0.0, exclusive_minimum=True, divides=True),),
         other_breaks=lambda p: [0.0],
         asymptotes=lambda p: [-p["alpha"]],
     ),
@@ -263,7 +265,7 @@ _REGISTRY_ENTRIES = [
         "Smooth approximation of relu; torch returns x where beta*x > threshold.",
         params=(
             Parameter("beta", 1.0, "sharpness", symbol=r"\beta", minimum=0.0,
-                      exclusive_minimum=True),
+                      exclusive_minimum=True, divides=True),
             Parameter("threshold", 20.0, "beta*x above which torch returns x", minimum=0.0,
                       exclusive_minimum=True),
         ),

@@ -2,26 +2,34 @@
 
 from __future__ import annotations
 
+import contextlib
 import io
 import os
+import warnings
+from dataclasses import dataclass
 from typing import Sequence
 
 import matplotlib
 import numpy as np
+from matplotlib import cbook
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from .errors import SpecError
 from .registry import REGISTRY
-from .spec import FigureSpec, Series
+from .spec import FigureSpec, Series, figure_size, minimum_size
 
 # Okabe-Ito: distinct for the common forms of colour blindness.
 ORDER_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
 COMPOSE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
                   "#F0E442")
+# Each depth also gets its own dashes and a thinner line than the one before, so curves that
+# coincide (relu is the same for every K) stay visible under one another, in grey scale too.
+COMPOSE_DASHES = ("-", (0, (6, 2)), (0, (3, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)),
+                  (0, (3, 1, 1, 1, 1, 1)), (0, (10, 3)), (0, (1, 3)))
 MARKER_COLOR = "#000000"
-PANEL_SIZE = (4.4, 3.3)  # inches per panel: readable when a figure is put on a slide
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -38,10 +46,64 @@ STYLE = {
     "svg.fonttype": "path",
     "pdf.fonttype": 42,
 }
+FONT_KEYS = ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
+             "legend.fontsize")
 # Plain text with Unicode primes: each mathtext string costs about 12 ms to parse, so mathtext
 # is kept for the formulas.
 ORDER_LABELS = ("f(x)", "f\u2032(x)", "f\u2033(x)", "f\u2034(x)")
 ORDER_NAMES = ("forward", "first derivative", "second derivative", "third derivative")
+
+_BASE_RC: dict | None = None
+
+
+def _base_rc() -> dict:
+    """matplotlib's own defaults, less the keys (backend...) that a style may not set."""
+    global _BASE_RC
+    if _BASE_RC is None:
+        from matplotlib.style.core import STYLE_BLACKLIST
+
+        _BASE_RC = {k: v for k, v in matplotlib.rcParamsDefault.items() if k not in STYLE_BLACKLIST}
+    return _BASE_RC
+
+
+@contextlib.contextmanager
+def house_style(scale: float = 1.0):
+    """matplotlib's defaults plus STYLE, with type scaled by `scale`: the user's matplotlibrc or
+    style (a black background, usetex, savefig.bbox) never reaches actplot's figures or bytes."""
+    rc = {**_base_rc(), **STYLE}
+    for key in FONT_KEYS:
+        rc[key] = STYLE[key] * scale
+    rc["lines.linewidth"] = STYLE["lines.linewidth"] * max(scale, 0.7)
+    with matplotlib.rc_context(rc):
+        yield
+
+
+@dataclass(frozen=True)
+class FitLevel:
+    """How much a figure gives up to fit its size: type scale, title lines, legend labels."""
+
+    scale: float
+    title_lines: int
+    legend: str | None  # "full", "short" or None (no legend)
+
+
+# Tried in turn until everything fits; spec.MIN_PANEL_SIZE was measured with the last one.
+FIT_LEVELS = (
+    FitLevel(1.0, 3, "full"),
+    FitLevel(0.85, 3, "full"),
+    FitLevel(0.75, 2, "short"),
+    FitLevel(0.65, 2, "short"),
+    FitLevel(0.6, 1, "short"),
+    FitLevel(0.55, 1, None),
+)
+SHORT_LABELS = {
+    "kink: no derivative": "kink",
+    "one-sided limits": "one-sided",
+    "one-sided derivatives": "one-sided",
+    "value at the jump": "value",
+    "random slope per point": "random",
+}
+MIN_AXES_INCHES = (0.5, 0.35)  # a plotting area smaller than this shows no curve worth the name
 
 
 class ActplotFigure(Figure):
@@ -49,16 +111,16 @@ class ActplotFigure(Figure):
 
     def _repr_png_(self) -> bytes:
         buffer = io.BytesIO()
-        with matplotlib.rc_context(STYLE):
-            self.savefig(buffer, format="png", metadata={"Software": None})
+        save_figure(self, buffer, "png")
         return buffer.getvalue()
 
 
 def _fmt(value) -> str:
+    """Numbers for people: 0.3333 rather than 0.333333."""
     if isinstance(value, bool):
         return str(value).lower()
     if isinstance(value, float):
-        return f"{value:.6g}"
+        return f"{value:.4g}"
     return str(value)
 
 
@@ -80,7 +142,7 @@ def params_text(function: str, params: dict) -> str:
     return "\n".join([*lines, line]) if line else ""
 
 
-def _panel_title(series: Series, order: int, composed: bool) -> str:
+def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3) -> str:
     entry = REGISTRY[series.function]
     name = series.function + (" composed K times" if composed else "")
     if order == 0:
@@ -88,25 +150,74 @@ def _panel_title(series: Series, order: int, composed: bool) -> str:
         text = params_text(series.function, series.params)
         if text:
             lines.append(text)
-        return "\n".join(lines)
-    kind = "Jacobian diagonal " if entry.vector else ""
-    return f"{name}: {ORDER_NAMES[order]}\n{kind}{ORDER_LABELS[order]} by autograd"
+    else:
+        kind = "Jacobian diagonal " if entry.vector else ""
+        lines = [f"{name}: {ORDER_NAMES[order]}", f"{kind}{ORDER_LABELS[order]} by autograd"]
+    return "\n".join(lines[:lines_kept])
 
 
-def _broken(x: np.ndarray, y: np.ndarray, breaks: Sequence[float]) -> np.ndarray:
-    """y with NaN at each break, so the line stops there instead of bridging a jump or kink."""
-    y = np.array(y, dtype=float)
-    for x0 in breaks:
-        index = int(np.argmin(np.abs(x - x0)))
-        y[index] = np.nan
-    return y
+def _values(series: Series, order: int) -> np.ndarray:
+    return series.y if order == 0 else series.derivatives[order - 1]
 
 
-def _mark_breakpoints(ax, series: Series, order: int) -> None:
-    """Hollow circles at one-sided values, as the seeds draw them; one legend entry per meaning."""
-    hollow = dict(marker="o", s=42, facecolors="white", edgecolors=MARKER_COLOR, linewidths=1.4,
-                  zorder=5, clip_on=False)
+def _breaks(series: Series, order: int) -> list[float]:
+    """Where the order-th derivative may be discontinuous: jumps of f, every breakpoint from the
+    first derivative on, and the smooth breaks (where f'' or beyond jumps) from the second on."""
+    breaks = [b.x for b in series.breakpoints if b.is_jump or order > 0]
+    if order > 1:
+        breaks += series.smooth_breaks
+    return breaks
+
+
+def _inside_limit(b, order: int, from_right: bool, values: np.ndarray, inner: int) -> float | None:
+    """The value that a panel approaches at an end of the range, from inside the range."""
+    if order == 0:
+        if not b.is_jump:
+            return None  # continuous: torch's value is the limit
+        return b.right_value if from_right else b.left_value
+    if order == 1:
+        slope = b.right_slope if from_right else b.left_slope
+        return slope if np.isfinite(slope) else None
+    return values[inner]
+
+
+def curve_data(series: Series, order: int) -> tuple[np.ndarray, np.ndarray]:
+    """The (x, y) that a panel draws. A NaN breaks the line at each interior break, so no line
+    bridges a jump; at an end of the range a break's value is the one-sided limit from inside,
+    not torch's value there (torch says relu6'(6) = 0, but the curve comes in at 1)."""
+    x = np.asarray(series.x, dtype=float)
+    y = np.array(_values(series, order), dtype=float)
+    low, high = x[0], x[-1]
+    interior = []
+    for x0 in _breaks(series, order):
+        if x0 in (low, high) and len(x) > 1:
+            from_right = x0 == low
+            end, inner = (0, 1) if from_right else (-1, -2)
+            b = next((b for b in series.breakpoints if b.x == x0), None)
+            if b is not None:
+                limit = _inside_limit(b, order, from_right, y, inner)
+            else:
+                limit = y[inner] if order > 1 else None
+            if limit is not None:
+                y[end] = limit
+        else:
+            interior.append(x0)
+    for x0 in sorted(set(interior)):
+        index = int(np.searchsorted(x, x0))
+        if index < len(x) and x[index] == x0:
+            y[index] = np.nan
+        else:
+            x, y = np.insert(x, index, x0), np.insert(y, index, np.nan)
+    return x, y
+
+
+def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0) -> None:
+    """Hollow circles at one-sided values, as the seeds draw them; one legend entry per meaning.
+    At an end of the range only the side inside it is drawn."""
+    hollow = dict(marker="o", s=42 * scale, facecolors="white", edgecolors=MARKER_COLOR,
+                  linewidths=1.4 * scale, zorder=5, clip_on=False)
     labels = set()
+    low, high = series.x[0], series.x[-1]
 
     def label(text: str) -> str | None:
         if text in labels:
@@ -114,17 +225,20 @@ def _mark_breakpoints(ax, series: Series, order: int) -> None:
         labels.add(text)
         return text
 
+    def inside(left, right, x0) -> list[float]:
+        return [v for v, keep in ((left, x0 > low), (right, x0 < high)) if keep and np.isfinite(v)]
+
     for b in series.breakpoints:
         at = int(np.argmin(np.abs(series.x - b.x)))
         if order == 0 and b.is_jump:
-            ax.scatter([b.x, b.x], [b.left_value, b.right_value], label=label("one-sided limits"),
-                       **hollow)
-            ax.scatter([b.x], [series.y[at]], s=30, color=MARKER_COLOR, zorder=6,
+            limits = inside(b.left_value, b.right_value, b.x)
+            ax.scatter([b.x] * len(limits), limits, label=label("one-sided limits"), **hollow)
+            ax.scatter([b.x], [series.y[at]], s=30 * scale, color=MARKER_COLOR, zorder=6,
                        label=label("value at the jump"))
         elif order == 0:
             ax.scatter([b.x], [series.y[at]], label=label("kink: no derivative"), **hollow)
         elif order == 1:
-            slopes = [s for s in (b.left_slope, b.right_slope) if np.isfinite(s)]
+            slopes = inside(b.left_slope, b.right_slope, b.x)
             ax.scatter([b.x] * len(slopes), slopes, label=label("one-sided derivatives"), **hollow)
 
 
@@ -135,7 +249,7 @@ def _random_band(ax, series: Series, order: int, color: str) -> bool:
     lower, upper = band
     x = series.x
     negative = x <= 0
-    values = series.y if order == 0 else series.derivatives[0]
+    values = _values(series, order)
     if order == 0:
         ax.fill_between(x[negative], upper * x[negative], lower * x[negative], color=color,
                         alpha=0.18, lw=0, label=f"slope band [{lower:.3g}, {upper:.3g}]")
@@ -146,22 +260,20 @@ def _random_band(ax, series: Series, order: int, color: str) -> bool:
     return True
 
 
-def _draw_curve(ax, series: Series, order: int, color: str, label: str | None) -> None:
-    values = series.y if order == 0 else series.derivatives[order - 1]
-    breaks = [b.x for b in series.breakpoints if b.is_jump or order > 0]
-    if order > 1 and series.compose in (None, 1):  # where a higher derivative jumps (softsign at 0)
-        breaks += REGISTRY[series.function].other_breaks(series.params)
+def _draw_curve(ax, series: Series, order: int, color: str, label: str | None, **style) -> None:
     if _random_band(ax, series, order, color):
         return
-    ax.plot(series.x, _broken(series.x, values, breaks), color=color, label=label)
+    ax.plot(*curve_data(series, order), color=color, label=label, **style)
 
 
 def _pad_flat(ax, members: Sequence[Series], order: int) -> None:
-    """A constant curve gets y-limits of +-1 around it rather than matplotlib's +-0.05."""
-    values = np.concatenate([m.y if order == 0 else m.derivatives[order - 1] for m in members])
+    """A constant curve gets y-limits of +-1 around it (10% of a large value) rather than
+    matplotlib's +-0.05, which is singular for a large constant."""
+    values = np.concatenate([_values(m, order) for m in members])
     values = values[np.isfinite(values)]
     if values.size and values.min() == values.max():
-        ax.set_ylim(values.min() - 1, values.max() + 1)
+        pad = max(1.0, abs(float(values[0])) * 0.1)
+        ax.set_ylim(values[0] - pad, values[0] + pad)
 
 
 def _style_axes(ax, spec: FigureSpec, order: int) -> None:
@@ -192,57 +304,136 @@ def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
 
 
 def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | None = None) -> Figure:
-    """One row per function; columns f, f', f'', f''' up to spec.order, then the Jacobian."""
-    with matplotlib.rc_context(STYLE):
-        rows = list(dict.fromkeys(s.function for s in series))
-        columns = spec.order + 1 + (1 if spec.jacobian else 0)
-        width, height = spec.size or (PANEL_SIZE[0] * columns, PANEL_SIZE[1] * len(rows) + 0.4)
-        if figure is None:
-            figure = ActplotFigure(figsize=(width, height), dpi=spec.dpi, layout="constrained")
-            FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
-        else:
-            figure.set_size_inches(width, height)
+    """One row per function; columns f, f', f'', f''' up to spec.order, then the Jacobian.
+
+    It is drawn at the first of FIT_LEVELS at which every title, label, tick label and legend
+    fits inside the figure and no title runs into a neighbour; a size that no level fits is a
+    SpecError that says what would."""
+    if spec.title:
+        check_mathtext(spec.title)
+    width, height = figure_size(spec)
+    if figure is None:
+        figure = ActplotFigure(figsize=(width, height), dpi=spec.dpi)
+        FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
+    else:
+        figure.set_size_inches(width, height)
+    for level in FIT_LEVELS:
+        figure.clear()
+        with house_style(level.scale):
             figure.set_layout_engine("constrained")
-        axes = figure.subplots(len(rows), columns, squeeze=False, sharex="row")
-        for row, function in enumerate(rows):
-            members = [s for s in series if s.function == function]
-            composed = members[0].compose is not None
-            entry = REGISTRY[function]
-            for order in range(spec.order + 1):
-                ax = axes[row][order]
-                _style_axes(ax, spec, order)
-                ax.set_title(_panel_title(members[0], order, composed))
-                if order in members[0].missing:
-                    ax.text(0.5, 0.5, members[0].missing[order], transform=ax.transAxes,
-                            ha="center", va="center", color="0.3")
-                    ax.set_yticks([])
-                    continue
-                for index, member in enumerate(members):
-                    color = COMPOSE_COLORS[index % len(COMPOSE_COLORS)] if composed else ORDER_COLORS[order]
-                    _draw_curve(ax, member, order, color, f"K = {member.compose}" if composed else None)
-                if not composed:
-                    _mark_breakpoints(ax, members[0], order)
-                if order == 0:
-                    for index, level in enumerate(entry.asymptotes(members[0].params)):
-                        ax.axhline(level, color="0.45", lw=1.0, ls="--", zorder=1,
-                                   label=None if index else "asymptote")
-                if order == 1 and entry.derivative_note:
-                    ax.text(0.03, 0.95, entry.derivative_note, transform=ax.transAxes, fontsize=9,
-                            style="italic", color="0.25", va="top")
-                _pad_flat(ax, members, order)
-                if ax.get_legend_handles_labels()[0]:
-                    ax.legend(loc="best" if len(members[0].x) <= 5000 else "upper left",
-                              frameon=True, framealpha=0.85)
-            if spec.jacobian:
-                _draw_jacobian(figure, axes[row][-1], members[0], spec)
-        if spec.title:
-            _check_mathtext(spec.title)
-            figure.suptitle(spec.title, fontsize=13)
-        return figure
+            _draw_panels(figure, series, spec, level)
+            if not misfits(figure):
+                figure._actplot_scale = level.scale  # ticks made while saving need the same type
+                return figure
+    smallest = minimum_size(spec)
+    raise SpecError("size", f"{width:g} x {height:g} inches cannot hold these panels legibly; "
+                            f"try --size {max(width, smallest[0]) * 1.25:.3g} "
+                            f"{max(height, smallest[1]) * 1.25:.3g}")
 
 
-def _check_mathtext(text: str) -> None:
-    if text.count("$") < 2:
+def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
+    rows = list(dict.fromkeys(s.function for s in series))
+    columns = spec.order + 1 + (1 if spec.jacobian else 0)
+    axes = figure.subplots(len(rows), columns, squeeze=False, sharex="row")
+    for row, function in enumerate(rows):
+        members = [s for s in series if s.function == function]
+        composed = members[0].compose is not None
+        entry = REGISTRY[function]
+        for order in range(spec.order + 1):
+            ax = axes[row][order]
+            _style_axes(ax, spec, order)
+            ax.set_title(_panel_title(members[0], order, composed, level.title_lines))
+            if order in members[0].missing:
+                ax.text(0.5, 0.5, members[0].missing[order], transform=ax.transAxes,
+                        ha="center", va="center", color="0.3")
+                ax.set_yticks([])
+                continue
+            for index, member in enumerate(members):
+                if composed:
+                    style = dict(ls=COMPOSE_DASHES[index % len(COMPOSE_DASHES)],
+                                 lw=max(2.6 - 0.3 * index, 1.0) * max(level.scale, 0.7))
+                    _draw_curve(ax, member, order, COMPOSE_COLORS[index % len(COMPOSE_COLORS)],
+                                f"K = {member.compose}", **style)
+                else:
+                    _draw_curve(ax, member, order, ORDER_COLORS[order], None)
+            plain = [m for m in members if m.compose in (None, 1)]
+            if plain:
+                _mark_breakpoints(ax, plain[0], order, level.scale)
+            if order == 0 and len(plain) == len(members):  # a composition has other asymptotes
+                # y = 0 is drawn as the axis line already; a dashed line under it would hide
+                levels = [v for v in entry.asymptotes(members[0].params) if v != 0]
+                for index, value in enumerate(levels):
+                    ax.axhline(value, color="0.45", lw=1.0, ls="--", zorder=1,
+                               label=None if index else "asymptote")
+            if order == 1 and entry.derivative_note:
+                ax.text(0.03, 0.95, entry.derivative_note, transform=ax.transAxes,
+                        fontsize=9 * level.scale, style="italic", color="0.25", va="top")
+            _pad_flat(ax, members, order)
+            _legend(ax, level, many_points=len(members[0].x) > 5000)
+        if spec.jacobian:
+            _draw_jacobian(figure, axes[row][-1], members[0], spec)
+    if spec.title:
+        figure.suptitle(spec.title, fontsize=13 * level.scale)
+
+
+def _legend(ax, level: FitLevel, many_points: bool) -> None:
+    handles, labels = ax.get_legend_handles_labels()
+    if not handles or level.legend is None:
+        return
+    if level.legend == "short":
+        labels = [SHORT_LABELS.get(text, text) for text in labels]
+    ax.legend(handles, labels, loc="upper left" if many_points else "best", frameon=True,
+              framealpha=0.85)
+
+
+def misfits(figure: Figure) -> list[str]:
+    """What does not fit: texts outside the figure, titles running into other panels, legends
+    and notes larger than their panel, panels collapsed by the layout. Empty when all is well."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        figure.draw_without_rendering()
+    problems = [str(w.message).split(".")[0] for w in caught
+                if "constrained_layout not applied" in str(w.message)]
+    renderer = figure.canvas.get_renderer()
+    tolerance = 1.0  # pixels
+
+    def outside(box, frame) -> bool:
+        return (box.x0 < frame.x0 - tolerance or box.y0 < frame.y0 - tolerance
+                or box.x1 > frame.x1 + tolerance or box.y1 > frame.y1 + tolerance)
+
+    def overlap(a, b) -> bool:
+        return (a.x0 < b.x1 - tolerance and b.x0 < a.x1 - tolerance
+                and a.y0 < b.y1 - tolerance and b.y0 < a.y1 - tolerance)
+
+    tight = {ax: ax.get_tightbbox(renderer) for ax in figure.axes}
+    smallest = (MIN_AXES_INCHES[0] * figure.dpi, MIN_AXES_INCHES[1] * figure.dpi)
+    for ax in figure.axes:
+        name = ax.get_title().split("\n")[0] or "a colour bar"
+        if tight[ax] is not None and outside(tight[ax], figure.bbox):
+            problems.append(f"{name} reaches outside the figure")
+        if ax.get_title():
+            if ax.bbox.width < smallest[0] or ax.bbox.height < smallest[1]:
+                problems.append(f"{name}: the plotting area is too small")
+            title = ax.title.get_window_extent(renderer)
+            for other in figure.axes:
+                if other is not ax and tight[other] is not None and overlap(title, tight[other]):
+                    problems.append(f"the title of {name} runs into a neighbour")
+        legend = ax.get_legend()
+        if legend is not None and outside(legend.get_window_extent(renderer), ax.bbox):
+            problems.append(f"{name}: the legend is larger than the panel")
+        for text in ax.texts:
+            if outside(text.get_window_extent(renderer), ax.bbox):
+                problems.append(f"{name}: a note is larger than the panel")
+    suptitle = figure._suptitle
+    if suptitle is not None and outside(suptitle.get_window_extent(renderer), figure.bbox):
+        problems.append("the title is wider than the figure")
+    return problems
+
+
+def check_mathtext(text: str) -> None:
+    """SpecError unless matplotlib can draw `text`. Text with an odd number of unescaped dollar
+    signs is plain text to matplotlib ("cost in $ per unit"), so it is not parsed."""
+    if not cbook.is_math_text(text):
         return
     from matplotlib.mathtext import MathTextParser
 
@@ -251,6 +442,9 @@ def _check_mathtext(text: str) -> None:
     except ValueError as error:
         raise SpecError("title", f"{text!r} is not valid mathtext: "
                                  f"{str(error).splitlines()[-1].strip()}") from None
+    except RecursionError:
+        raise SpecError("title", "the title's mathtext is nested too deeply to draw; "
+                                 "use fewer nested groups") from None
 
 
 def save_metadata(fmt: str) -> dict:
@@ -268,6 +462,20 @@ def save_metadata(fmt: str) -> dict:
     return {}
 
 
-def save_figure(figure: Figure, path: str, fmt: str) -> None:
-    with matplotlib.rc_context(STYLE):
+def save_figure(figure: Figure, path, fmt: str) -> None:
+    """Save under the house style, keeping the layout that build_figure found: the constrained
+    layout is not run a second time."""
+    with house_style(getattr(figure, "_actplot_scale", 1.0)):
+        if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):
+            figure.set_layout_engine("none")
         figure.savefig(path, format=fmt, metadata=save_metadata(fmt))
+
+
+def release(figure: Figure) -> None:
+    """Drop a written figure's artists and pixel buffer now rather than at the next full garbage
+    collection: a figure at 2400 dpi holds hundreds of megabytes."""
+    figure.clear()
+    canvas = figure.canvas
+    for attribute in ("renderer", "_lastKey"):
+        if hasattr(canvas, attribute):
+            delattr(canvas, attribute)

@@ -24,6 +24,17 @@ DEFAULT_RANGE = (-5.0, 5.0)
 DEFAULT_POINTS = 1000
 DEFAULT_DPI = 150
 
+# Figure geometry in inches, known before matplotlib loads, so sizes are checked up front.
+PANEL_SIZE = (4.4, 3.3)  # per panel: readable when a figure is put on a slide
+DEFAULT_MAX_HEIGHT = 11.0  # without --size, many rows share a page's height instead of growing
+# The smallest panel that still holds its tick labels, axis labels and a one-line title at the
+# smallest type actplot uses (render.FIT_LEVELS); tests hold the fitting to it for every shape.
+MIN_PANEL_SIZE = (1.6, 1.3)
+TITLE_HEIGHT = 0.35
+# Resource budget, refused up front with a usage error rather than failing after minutes.
+MAX_ARRAY_BYTES = 2 * 1024**3  # float64 x, y and derivatives of every curve
+MAX_MEGAPIXELS = 100  # per PNG figure
+
 # A parameter assignment: (function or None for "every function that has it", name, value).
 Assignment = tuple["str | None", str, Any]
 
@@ -64,7 +75,8 @@ class Series:
     missing: dict[int, str] = field(default_factory=dict)  # order -> why torch cannot take it
     kinks: list[float] = field(default_factory=list)
     jumps: list[float] = field(default_factory=list)
-    breakpoints: list[Any] = field(default_factory=list)  # registry.Breakpoint inside the range
+    breakpoints: list[Any] = field(default_factory=list)  # registry.Breakpoint in the closed range
+    smooth_breaks: list[float] = field(default_factory=list)  # where only higher orders may jump
     compose: int | None = None
     jacobian: Any = None
 
@@ -74,33 +86,54 @@ class Series:
 
 
 def _number(field_name: str, value: Any, what: str) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise SpecError(field_name, f"{what} must be a number, not {value!r}")
     try:
-        if isinstance(value, bool):
-            raise TypeError
         number = float(value)
-    except (TypeError, ValueError):
-        raise SpecError(field_name, f"{what} must be a number, not {value!r}") from None
+    except OverflowError:  # an int beyond float64
+        raise SpecError(field_name, f"{what} must be finite, not {value!r}") from None
     if not math.isfinite(number):
         raise SpecError(field_name, f"{what} must be finite, not {value!r}")
     return number
 
 
 def _integer(field_name: str, value: Any, low: int, high: int, what: str) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, float, str)):
-        raise SpecError(field_name, f"{what} must be an integer from {low} to {high}, not {value!r}")
-    try:
-        number = int(value) if not isinstance(value, float) or value.is_integer() else None
-    except ValueError:
-        number = None
+    """An int, or a float with an integral value; never a bool or a string (only the CLI parses
+    text, and it hands over numbers)."""
+    number = None
+    if isinstance(value, int) and not isinstance(value, bool):
+        number = value
+    elif isinstance(value, float) and value.is_integer():
+        number = int(value)
     if number is None or not low <= number <= high:
         raise SpecError(field_name, f"{what} must be an integer from {low} to {high}, not {value!r}")
     return number
 
 
+def _flag(field_name: str, value: Any) -> bool:
+    """Only a real boolean: grad = "false" in a spec must not mean true."""
+    if not isinstance(value, bool):
+        raise SpecError(field_name, f"{field_name} must be true or false, not {value!r}")
+    return value
+
+
+def _sequence(field_name: str, value: Any, what: str) -> list:
+    """A list or tuple (a TOML array); a string is not a list of its characters."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise SpecError(field_name, f"{field_name} must be {what}, not {value!r}")
+    return list(value)
+
+
+def _text(field_name: str, value: Any, what: str) -> str:
+    if not isinstance(value, str):
+        raise SpecError(field_name, f"{field_name} must be {what}, not {value!r}")
+    return value
+
+
 def _functions(names: Iterable[str] | str) -> tuple[str, ...]:
     if isinstance(names, str):
         names = [names]
-    names = list(names)
+    names = _sequence("functions", names, "a function name or a list of names")
     if not names:
         raise SpecError("functions", "name at least one function ('actplot list' shows them)")
     resolved = []
@@ -118,9 +151,14 @@ def normalize_assignments(params: Mapping[str, Any] | Iterable[Assignment] | Non
     if params is None:
         return []
     if not isinstance(params, Mapping):
-        return list(params)
+        if isinstance(params, (list, tuple)) and all(
+                isinstance(a, tuple) and len(a) == 3 for a in params):
+            return list(params)
+        raise SpecError("params", f"params must be a table of name = value, not {params!r}")
     assignments: list[Assignment] = []
     for key, value in params.items():
+        if not isinstance(key, str):
+            raise SpecError("params", f"parameter names are text, not {key!r}")
         if isinstance(value, Mapping):
             assignments.extend((key, name, v) for name, v in value.items())
         elif "." in key:
@@ -171,6 +209,10 @@ def _valid_parameters(functions: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
+BUILD_OPTIONS = ("params", "range", "points", "grad", "order", "device", "dtype", "at", "compose",
+                 "jacobian", "train", "seed", "title", "size", "dpi")
+
+
 def build_spec(
     functions: Iterable[str] | str,
     *,
@@ -190,22 +232,28 @@ def build_spec(
     size: Sequence[float] | None = None,
     dpi: int = DEFAULT_DPI,
 ) -> FigureSpec:
-    """Validate everything that can be validated without torch; raise SpecError naming the field."""
+    """Validate everything that can be validated without torch; raise SpecError naming the field.
+    Types are strict: the API and batch specs get the same refusals as the CLI's parser."""
     names = _functions(functions)
     assignments = normalize_assignments(params)
-    if train or seed is not None:
+    train, jacobian, grad = _flag("train", train), _flag("jacobian", jacobian), _flag("grad", grad)
+    if seed is not None and not train:
+        raise SpecError("seed", "seeds rrelu's random slopes, which are drawn only with train "
+                                "(--train); add it, or drop the seed")
+    if train:
         if "rrelu" not in names:
-            flag = "train" if train else "seed"
-            raise SpecError(flag, "applies only to rrelu, which is not among the functions")
-        if train:
-            assignments.append(("rrelu", "training", True))
+            raise SpecError("train", "applies only to rrelu, which is not among the functions")
+        assignments.append(("rrelu", "training", True))
         if seed is not None:
             assignments.append(("rrelu", "seed", seed))
-    resolved = resolve_params(names, assignments)
 
+    dtype = _text("dtype", dtype, "one of " + ", ".join(DTYPES))
     if dtype not in DTYPES:
         raise SpecError("dtype", f"'{dtype}' is not a dtype; choose one of {', '.join(DTYPES)}")
-    if isinstance(range, (str, bytes)) or len(range) != 2:
+    resolved = resolve_params(names, assignments)
+    _check_params_fit(resolved, dtype)
+    range = _sequence("range", range, "two numbers [min, max]")
+    if len(range) != 2:
         raise SpecError("range", f"range is two numbers [min, max], not {range!r}")
     low, high = (_number("range", v, "range") for v in range)
     if low >= high:
@@ -226,15 +274,21 @@ def build_spec(
         order = 1
 
     if at is not None:
-        at = tuple(_number("at", v, "each --at value") for v in at)
+        at = tuple(_number("at", v, "each --at value")
+                   for v in _sequence("at", at, "a list of numbers"))
         if not at:
             raise SpecError("at", "give at least one point")
         if len(at) > max_points:
             raise SpecError("at", f"at most {max_points} points, not {len(at)}")
+        outside = [v for v in at if abs(v) > limit]
+        if outside:
+            raise SpecError("at", f"{outside[0]:g} does not fit {dtype}, whose values stay within "
+                                  f"+-{limit:g}; use --dtype float64 or a smaller value")
 
     if compose is not None:
+        depths = _sequence("compose", compose, "a list of depths such as [1, 2, 4]")
         compose = tuple(dict.fromkeys(
-            _integer("compose", k, 1, MAX_COMPOSE, "each compose depth") for k in compose))
+            _integer("compose", k, 1, MAX_COMPOSE, "each compose depth") for k in depths))
         if not compose:
             raise SpecError("compose", "give at least one depth, such as 1,2,4")
 
@@ -250,26 +304,124 @@ def build_spec(
         if at is not None:
             raise SpecError("jacobian", "cannot be combined with at")
 
-    if size is not None:
-        if isinstance(size, (str, bytes)) or len(size) != 2:
-            raise SpecError("size", f"size is two numbers [width, height] in inches, not {size!r}")
-        size = tuple(_number("size", v, "size") for v in size)
-        if not all(1 <= v <= 100 for v in size):
-            raise SpecError("size", f"width and height must be from 1 to 100 inches, not {size}")
     dpi = _integer("dpi", dpi, 10, 2400, "dpi")
-    if title is not None and not isinstance(title, str):
-        raise SpecError("title", f"title must be text, not {title!r}")
-    if not isinstance(device, str) or not device:
-        raise SpecError("device", f"device must be text such as cpu or cuda:0, not {device!r}")
-    return FigureSpec(
+    if title is not None:
+        title = _text("title", title, "text")
+        if len(title) > MAX_TITLE:
+            raise SpecError("title", f"title has {len(title)} characters; at most {MAX_TITLE}")
+    device = _text("device", device, "text such as cpu or cuda:0")
+    if not device:
+        raise SpecError("device", "device must be text such as cpu or cuda:0, not ''")
+    spec = FigureSpec(
         functions=names, params=resolved, range=(low, high), points=points, order=order,
         device=device, dtype=dtype, at=at, compose=compose, jacobian=bool(jacobian),
-        title=title, size=size, dpi=dpi,
+        title=title, size=_size(size), dpi=dpi,
     )
+    _check_size_holds_panels(spec)
+    _check_array_budget(spec)
+    return spec
+
+
+MAX_TITLE = 500
+
+
+def _size(size: Any) -> tuple[float, float] | None:
+    if size is None:
+        return None
+    size = _sequence("size", size, "two numbers [width, height] in inches")
+    if len(size) != 2:
+        raise SpecError("size", f"size is two numbers [width, height] in inches, not {size!r}")
+    size = tuple(_number("size", v, "size") for v in size)
+    if not all(1 <= v <= 100 for v in size):
+        raise SpecError("size", f"width and height must be from 1 to 100 inches, not {size}")
+    return size
+
+
+def _check_params_fit(resolved: Mapping[str, Mapping[str, Any]], dtype: str) -> None:
+    """torch converts each parameter to the input's dtype: 1e308 overflows float32, and so does
+    the reciprocal of a tiny scale (celu divides by alpha)."""
+    for function, values in resolved.items():
+        for parameter in REGISTRY[function].params:
+            value = values[parameter.name]
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                continue
+            if parameter.name == "seed":
+                continue
+            # torch hands a divisor's scalars through float32 even for float64 inputs (celu)
+            limit = min(DTYPE_MAX[dtype], DTYPE_MAX["float32"]) if parameter.divides \
+                else DTYPE_MAX[dtype]
+            too_big = abs(value) > limit
+            too_small = parameter.divides and value != 0 and abs(1 / value) > limit
+            if too_big or too_small:
+                bound = f"|{parameter.name}| <= {limit:g}" if too_big else \
+                    f"|{parameter.name}| >= {1 / limit:.3g}"
+                raise SpecError("params", f"{function}.{parameter.name} = {value:g} overflows "
+                                          f"{dtype} in torch; use {bound}, or --dtype float64")
+
+
+def grid_shape(spec: FigureSpec) -> tuple[int, int]:
+    """(rows, columns) of panels: a row per function, a column per order, then the Jacobian."""
+    return len(spec.functions), spec.order + 1 + (1 if spec.jacobian else 0)
+
+
+def minimum_size(spec: FigureSpec) -> tuple[float, float]:
+    rows, columns = grid_shape(spec)
+    title = TITLE_HEIGHT if spec.title else 0.0
+    return (round(MIN_PANEL_SIZE[0] * columns, 1),
+            round(MIN_PANEL_SIZE[1] * rows + title, 1))
+
+
+def figure_size(spec: FigureSpec) -> tuple[float, float]:
+    """--size, or panels of PANEL_SIZE with the height capped at a page's."""
+    if spec.size:
+        return spec.size
+    rows, columns = grid_shape(spec)
+    title = TITLE_HEIGHT if spec.title else 0.0
+    height = min(PANEL_SIZE[1] * rows + 0.4, DEFAULT_MAX_HEIGHT)
+    return (PANEL_SIZE[0] * columns, max(height, minimum_size(spec)[1]) + title)
+
+
+def _check_size_holds_panels(spec: FigureSpec) -> None:
+    if spec.size is None:
+        return
+    rows, columns = grid_shape(spec)
+    width, height = minimum_size(spec)
+    if spec.size[0] < width or spec.size[1] < height:
+        raise SpecError("size", f"{spec.size[0]:g} x {spec.size[1]:g} inches cannot hold "
+                                f"{rows} x {columns} panels legibly; the smallest size that works "
+                                f"is {width:g} x {height:g}")
+
+
+def _check_array_budget(spec: FigureSpec) -> None:
+    curves = len(spec.functions) * len(spec.compose or (1,))
+    samples = len(spec.at) if spec.at is not None else spec.points
+    arrays = spec.order + 2  # x, y and each derivative, as float64
+    needed = samples * curves * arrays * 8
+    if needed > MAX_ARRAY_BYTES:
+        fits = MAX_ARRAY_BYTES // (curves * arrays * 8)
+        raise SpecError("points", f"{samples} points x {curves} curves x {arrays} arrays need "
+                                  f"{needed / 1024**3:.1f} GiB, over the "
+                                  f"{MAX_ARRAY_BYTES // 1024**3} GiB budget; use at most {fits} "
+                                  "points, or fewer curves")
+
+
+def check_pixels(spec: FigureSpec, fmt: str) -> None:
+    """A PNG's pixels are allocated at once: refuse one over MAX_MEGAPIXELS before computing."""
+    if fmt != "png":
+        return
+    width, height = figure_size(spec)
+    megapixels = width * spec.dpi * height * spec.dpi / 1e6
+    if megapixels > MAX_MEGAPIXELS:
+        dpi = int(math.sqrt(MAX_MEGAPIXELS * 1e6 / (width * height)))
+        raise SpecError("dpi", f"a {width:g} x {height:g} inch PNG at {spec.dpi} dpi has "
+                               f"{megapixels:,.0f} megapixels, over the {MAX_MEGAPIXELS}-megapixel "
+                               f"budget; use --dpi {dpi} or less, a smaller --size, or SVG/PDF")
 
 
 def output_format(output: str | None, fmt: str | None) -> str:
     """The format named by --format or by the output's extension; png when neither says."""
+    if fmt is not None and not isinstance(fmt, str):
+        raise SpecError("format", f"format must be text such as png or svg, not {fmt!r}")
     suffix = None
     if output:
         name = str(output).rsplit("/", 1)[-1]

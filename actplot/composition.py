@@ -1,0 +1,111 @@
+"""Breakpoints of f composed with itself K times, found from f's declared ones. No matplotlib.
+
+g_1 = f and g_{k+1} = f(g_k). g_{k+1} can break only where g_k breaks or where g_k reaches a
+breakpoint of f, so the candidates are f's breakpoints and their preimages under g_1 ... g_{K-1},
+located by bisection in float64. Each candidate is then measured on g_K from both sides: a jump when
+the one-sided values differ, a kink when the one-sided slopes do, and dropped when neither (step
+composed with itself is the constant 1, so its jump at 0 goes away).
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from .registry import Activation, Breakpoint
+
+SAMPLES = 4097  # grid on which preimages are bracketed before bisection
+BISECTIONS = 60  # float64 brackets shrink to their last bit well before this
+PROBE = 1e-7  # one-sided values and slopes are measured this far (relative) from a candidate
+
+
+def apply_depth(entry: Activation, params: dict, x: torch.Tensor, depth: int) -> torch.Tensor:
+    y = x
+    for _ in range(depth):
+        y = entry.forward(F, y, params)
+    return y
+
+
+def _preimages(g, grid: torch.Tensor, values: torch.Tensor, level: float) -> list[float]:
+    """Points where g crosses `level`, or starts or stops equalling it (relu is 0 on all x <= 0).
+
+    Each pair of neighbouring samples on which sign(g - level) differs is bisected on that sign, so
+    both a crossing and the end of a flat run converge to the exact boundary."""
+    state = torch.sign(values - level)
+    change = torch.nonzero(state[:-1] != state[1:]).flatten()
+    if not change.numel():
+        return []
+    lo, hi, lo_state = grid[change], grid[change + 1], state[change]
+    for _ in range(BISECTIONS):
+        mid = (lo + hi) / 2
+        same = torch.sign(g(mid) - level) == lo_state
+        lo = torch.where(same, mid, lo)
+        hi = torch.where(same, hi, mid)
+    # where g hits the level exactly at an end of the bracket (sign at 0), that end is the point
+    exact = torch.where(torch.sign(g(hi) - level) == 0, hi, (lo + hi) / 2)
+    exact = torch.where(torch.sign(g(lo) - level) == 0, lo, exact)
+    return exact.tolist()
+
+
+def _measure(entry: Activation, params: dict, depth: int, x0: float) -> Breakpoint | None:
+    """g_depth's one-sided values and slopes at x0, extrapolated from x0 -+ PROBE; None if smooth."""
+    delta = PROBE * max(1.0, abs(x0))
+    x = torch.tensor([x0 - delta, x0 + delta], dtype=torch.float64, requires_grad=True)
+    y = apply_depth(entry, params, x, depth)
+    if y.requires_grad:
+        (slope,) = torch.autograd.grad(y.sum(), x, allow_unused=True)
+        slope = torch.zeros_like(x) if slope is None else slope
+    else:
+        slope = torch.zeros_like(x)
+    (left, right), (left_slope, right_slope) = y.detach().tolist(), slope.tolist()
+    left, right = left + delta * left_slope, right - delta * right_slope
+    steepness = abs(left_slope) + abs(right_slope)
+    scale = 1.0 + abs(left) + abs(right)
+    if abs(right - left) > 4 * delta * steepness + 1e-9 * scale:
+        return Breakpoint(x0, left_slope, right_slope, left, right)
+    if abs(right_slope - left_slope) > 1e-5 * (1.0 + steepness):
+        return Breakpoint(x0, left_slope, right_slope)
+    return None
+
+
+def _dedupe(points: list[float], span: float) -> list[float]:
+    """Sorted, with points closer than a float64 rounding merged into the first one listed: f's
+    own breakpoints come first, so a bisection that ends 1e-21 from 0 reports 0."""
+    tolerance = 1e-12 * max(span, 1.0)
+    kept: list[float] = []
+    for x in points:
+        if all(abs(x - k) > tolerance for k in kept):
+            kept.append(x)
+    return sorted(kept)
+
+
+def composed_breakpoints(entry: Activation, params: dict, depth: int, low: float,
+                         high: float) -> tuple[list[Breakpoint], list[float]]:
+    """(breakpoints, smooth breaks) of f composed `depth` times within [low, high].
+
+    Smooth breaks are where a higher derivative may jump (f's other_breaks and their preimages):
+    not marked, but lines of order 2 and up break there."""
+    base = entry.breakpoints(params)
+    smooth = list(entry.other_breaks(params))
+    if depth == 1:
+        return ([b for b in base if low <= b.x <= high],
+                [x for x in smooth if low <= x <= high])
+    levels = [b.x for b in base]
+    candidates = [x for x in levels if low <= x <= high]
+    smooth_candidates = [x for x in smooth if low <= x <= high]
+    grid = torch.unique(torch.cat([
+        torch.linspace(low, high, SAMPLES, dtype=torch.float64),
+        torch.tensor(candidates + smooth_candidates, dtype=torch.float64)]))
+    with torch.no_grad():
+        for k in range(1, depth):
+            g = lambda v, k=k: apply_depth(entry, params, v, k)  # noqa: E731
+            values = g(grid)
+            for level in levels:
+                candidates += _preimages(g, grid, values, level)
+            for level in smooth:
+                smooth_candidates += _preimages(g, grid, values, level)
+    span = high - low
+    found = [b for x in _dedupe(candidates, span) if (b := _measure(entry, params, depth, x))]
+    marked = {b.x for b in found}
+    smooth_found = [x for x in _dedupe(smooth_candidates + candidates, span) if x not in marked]
+    return found, smooth_found
