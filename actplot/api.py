@@ -6,6 +6,7 @@ torch and matplotlib are imported inside the functions, so `import actplot` stay
 from __future__ import annotations
 
 import difflib
+import io
 import os
 from pathlib import Path
 from typing import Any, Iterable
@@ -62,25 +63,51 @@ def plot(functions: Iterable[str] | str, **options: Any):
     return render.build_figure(compute_series(spec), spec)
 
 
-def render_to_file(spec: FigureSpec, path: str | os.PathLike, fmt: str) -> Path:
-    """Compute and write a figure or a data file atomically. The one writer that the CLI, batch
-    and save() share."""
-    from . import output
-
+def _rendered(spec: FigureSpec, fmt: str):
+    """(figure, None) for a figure format, (None, text) for a data format."""
     check_pixels(spec, fmt)
     series = compute_series(spec)
     if fmt in FIGURE_FORMATS:
         from . import render
 
-        figure = render.build_figure(series, spec)
-        try:
-            output.write_atomic(path, lambda temp: render.save_figure(figure, temp, fmt))
-        finally:
-            render.release(figure)
-    else:
-        text = output.to_json(series, spec.order) if fmt == "json" else output.to_csv(series, spec.order)
+        return render.build_figure(series, spec), None
+    from . import output
+
+    return None, (output.to_json(series, spec.order) if fmt == "json"
+                  else output.to_csv(series, spec.order))
+
+
+def render_to_file(spec: FigureSpec, path: str | os.PathLike, fmt: str) -> Path:
+    """Compute and write a figure or a data file atomically. The one writer that the CLI, batch
+    and save() share."""
+    from . import output
+
+    figure, text = _rendered(spec, fmt)
+    if figure is None:
         output.write_atomic(path, lambda temp: Path(temp).write_text(text, encoding="utf-8"))
+        return Path(path)
+    from . import render
+
+    try:
+        output.write_atomic(path, lambda temp: render.save_figure(figure, temp, fmt))
+    finally:
+        render.release(figure)
     return Path(path)
+
+
+def render_to_bytes(spec: FigureSpec, fmt: str) -> bytes:
+    """The bytes that render_to_file would write, for `-o -` (standard output)."""
+    figure, text = _rendered(spec, fmt)
+    if figure is None:
+        return text.encode("utf-8")
+    from . import render
+
+    buffer = io.BytesIO()
+    try:
+        render.save_figure(figure, buffer, fmt)
+    finally:
+        render.release(figure)
+    return buffer.getvalue()
 
 
 def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str | None = None,

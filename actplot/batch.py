@@ -4,11 +4,13 @@ incremental, and the summary. torch and matplotlib load in whichever process dra
 from __future__ import annotations
 
 import concurrent.futures
+import contextlib
 import hashlib
 import html
 import json
 import multiprocessing
 import os
+import signal
 import sys
 import tomllib
 from dataclasses import dataclass, field
@@ -18,12 +20,15 @@ from typing import Any
 import click
 
 from . import __version__
-from .errors import ActplotError, SpecError
-from .output import TEMP_SUFFIX, write_atomic
+from .errors import ActplotError, SpecError, printable
+from .output import check_path_text, remove_stale_temps, write_atomic
 from .registry import REGISTRY
-from .spec import FIGURE_FORMATS, FigureSpec, build_spec, output_format
+from .spec import FIGURE_FORMATS, FigureSpec, build_spec, check_pixels, output_format
 
 MANIFEST = ".actplot-manifest.json"
+MANIFEST_LOCK = ".actplot-manifest.lock"
+GALLERY_PAGES = ("index.html", "index.md")
+RESERVED = (MANIFEST, MANIFEST_LOCK)  # and, in a gallery's folder, GALLERY_PAGES
 SPEC_KEYS = ("functions", "range", "points", "params", "grad", "order", "device", "dtype",
              "format", "dpi", "size", "title", "output", "at", "compose", "jacobian", "train",
              "seed")
@@ -66,21 +71,62 @@ def _spec_from_table(table: dict[str, Any], label: str) -> tuple[FigureSpec, str
         raise SpecError("functions", f"{label}: missing key 'functions'")
     options = {k: v for k, v in table.items() if k not in ("functions", "format", "output")}
     try:
+        for key in ("output", "format"):
+            if key in table and not isinstance(table[key], str):
+                raise SpecError(key, f"{key} must be text, not {table[key]!r}")
+        if "params" in table and not isinstance(table["params"], dict):
+            raise SpecError("params", f"params must be a table such as {{ alpha = 1 }}, not "
+                                      f"{table['params']!r}")
         spec = build_spec(table["functions"], **options)
+        if spec.title:
+            from .render import check_mathtext
+
+            check_mathtext(spec.title)
     except SpecError as error:
         raise SpecError(error.field, f"{label}: key '{error.field}': {error.message}") from None
     return spec, table.get("output"), table.get("format")
 
 
-def _inside(root: Path, relative: str, label: str, allow_outside: bool) -> str:
-    if not isinstance(relative, str) or not relative:
-        raise SpecError("output", f"{label}: key 'output' must be a file name, not {relative!r}")
+def _inside(root: Path, relative: str, label: str, allow_outside: bool,
+            reserved: tuple[str, ...] = RESERVED) -> str:
+    """The output's path relative to root. Confinement resolves real paths: a symlinked folder
+    inside root that points outside it does not let an output escape."""
+    try:
+        check_path_text("output", relative)
+    except SpecError as error:
+        raise SpecError("output", f"{label}: key 'output': {error.message}") from None
     target = Path(os.path.normpath(root / relative))
-    escapes = Path(relative).is_absolute() or os.path.commonpath([root, target]) != str(root)
+    real_root, real_target = os.path.realpath(root), os.path.realpath(target)
+    escapes = (Path(relative).is_absolute()
+               or os.path.commonpath([root, target]) != str(root)
+               or os.path.commonpath([real_root, real_target]) != real_root)
     if escapes and not allow_outside:
         raise SpecError("output", f"{label}: key 'output': '{relative}' is outside {root}; "
                                   "use a relative path below it, or --allow-outside")
+    if target.name in reserved and target.parent == root:
+        raise SpecError("output", f"{label}: key 'output': '{relative}' is actplot's own file; "
+                                  "choose another name")
+    for parent in target.parents:
+        if parent == root or len(parent.parts) < len(root.parts):
+            break
+        if parent.exists() and not parent.is_dir():
+            raise SpecError("output", f"{label}: key 'output': '{parent}' is a file, not a folder")
+    if target.is_dir():
+        raise SpecError("output", f"{label}: key 'output': '{relative}' is a folder; name a file")
     return os.path.relpath(target, root)
+
+
+def _output_root(out_dir: str | os.PathLike, field: str = "out-dir") -> Path:
+    """The output folder, created if missing; a usage error if it cannot be."""
+    check_path_text(field, out_dir)
+    root = Path(os.path.abspath(out_dir))
+    if root.exists() and not root.is_dir():
+        raise SpecError(field, f"'{root}' is a file; the output folder must be a folder")
+    try:
+        root.mkdir(parents=True, exist_ok=True)
+    except OSError as error:
+        raise SpecError(field, f"cannot create output folder '{root}': {error.strerror}") from None
+    return root
 
 
 def load_spec(path: str | os.PathLike, out_dir: str | None = None,
@@ -98,23 +144,25 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
     figures = document.get("figure", [])
     if not isinstance(defaults, dict) or not isinstance(figures, list) or not figures:
         raise SpecError("spec", f"{path}: needs at least one [[figure]] table")
-    root = Path(os.path.abspath(out_dir if out_dir else path.parent))
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise SpecError("out-dir", f"cannot create output folder '{root}': {error.strerror}") from None
+    if not all(isinstance(t, dict) for t in figures):
+        raise SpecError("spec", f"{path}: each [[figure]] must be a table")
+    root = _output_root(out_dir if out_dir is not None else path.parent)
     jobs, seen = [], {}
     for number, table in enumerate(figures, start=1):
         merged = {**defaults, **table}
         if "output" in table and "format" not in table:
             merged.pop("format", None)  # the figure's own file name outranks a default format
-        if "params" in defaults and "params" in table:
+        if isinstance(defaults.get("params"), dict) and isinstance(table.get("params"), dict):
             merged["params"] = {**defaults["params"], **table["params"]}
-        name = table.get("output") or ""
+        name = table.get("output") if isinstance(table.get("output"), str) else ""
         label = f"{path.name}: figure {number}" + (f" ({name})" if name else "")
         spec, output, fmt = _spec_from_table(merged, label)
         try:
             fmt = output_format(output, fmt)
+            if spec.at is not None and fmt in FIGURE_FORMATS:
+                raise SpecError("at", "gives data; write it to a .csv or .json output, or use "
+                                      "range for a figure")
+            check_pixels(spec, fmt)
         except SpecError as error:
             raise SpecError(error.field, f"{label}: key '{error.field}': {error.message}") from None
         relative = _inside(root, output or f"{spec.functions[0]}.{fmt}", label, allow_outside)
@@ -122,8 +170,9 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
             raise SpecError("output", f"{label}: key 'output': '{relative}' is also written by "
                                       f"figure {seen[relative]}")
         seen[relative] = number
-        (root / relative).parent.mkdir(parents=True, exist_ok=True)
         jobs.append(Job(label, spec, root, relative, fmt))
+    for job in jobs:  # only once the whole spec is known to be good
+        job.path.parent.mkdir(parents=True, exist_ok=True)
     return jobs
 
 
@@ -131,44 +180,80 @@ def gallery_jobs(out_dir: str | os.PathLike, fmt: str = "svg", grad: bool = Fals
                  dpi: int = 150) -> list[Job]:
     if fmt not in FIGURE_FORMATS:
         raise SpecError("format", f"gallery figures are {', '.join(FIGURE_FORMATS)}, not {fmt}")
-    root = Path(os.path.abspath(out_dir))
-    try:
-        root.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise SpecError("out-dir", f"cannot create '{root}': {error.strerror}") from None
-    return [Job(f"gallery: {name}", build_spec([name], grad=grad, dpi=dpi), root, f"{name}.{fmt}", fmt)
-            for name in REGISTRY]
+    root = _output_root(out_dir)
+    jobs = [Job(f"gallery: {name}", build_spec([name], grad=grad, dpi=dpi), root, f"{name}.{fmt}",
+                fmt) for name in REGISTRY]
+    for job in jobs:
+        check_pixels(job.spec, fmt)
+    return jobs
 
 
 def _load_manifest(root: Path) -> dict[str, str]:
     try:
         data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
         return dict(data.get("figures", {}))
-    except (OSError, ValueError, AttributeError):
+    except (OSError, ValueError, AttributeError, TypeError):
         return {}
 
 
-def _save_manifest(root: Path, figures: dict[str, str]) -> None:
-    text = json.dumps({"actplot": __version__, "figures": dict(sorted(figures.items()))}, indent=1)
-    write_atomic(root / MANIFEST, lambda temp: Path(temp).write_text(text + "\n", encoding="utf-8"))
+@contextlib.contextmanager
+def _manifest_lock(root: Path):
+    """Runs that share an output folder take turns updating its manifest."""
+    try:
+        import fcntl
+    except ImportError:  # no fcntl (Windows): one run at a time is the user's to ensure
+        yield
+        return
+    with open(root / MANIFEST_LOCK, "a") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _record(root: Path, relative: str, key: str) -> None:
+    """Merge one figure's entry into the manifest on disk, under the lock, so that another run's
+    entries written meanwhile are kept."""
+    with _manifest_lock(root):
+        figures = _load_manifest(root)
+        figures[relative] = key
+        text = json.dumps({"actplot": __version__, "figures": dict(sorted(figures.items()))},
+                          indent=1)
+        write_atomic(root / MANIFEST, lambda temp: Path(temp).write_text(text + "\n",
+                                                                        encoding="utf-8"))
 
 
 def render_job(spec: FigureSpec, path: str, fmt: str) -> str | None:
-    """Draw one figure; return None, or why it failed. Runs in a worker process too."""
+    """Draw one figure; return None, or why it failed. Runs in a worker process too. Any
+    exception, MemoryError included, is this figure's failure and never the batch's."""
     from .api import render_to_file
 
     try:
         render_to_file(spec, path, fmt)
-    except (ActplotError, ValueError, RuntimeError, OSError) as error:
-        return str(error).splitlines()[0] if str(error) else type(error).__name__
+    except MemoryError:
+        return "out of memory while drawing (try a smaller size, dpi or points)"
+    except Exception as error:  # noqa: BLE001  (reported per figure, with its type if unclear)
+        text = str(error).splitlines()[0] if str(error).strip() else ""
+        if isinstance(error, (ActplotError, ValueError, OSError)) and text:
+            return text
+        return f"{type(error).__name__}: {text}" if text else type(error).__name__
     return None
 
 
 def _worker_init() -> None:
+    # Ctrl-C reaches the whole process group; the parent alone handles it, so workers print no
+    # KeyboardInterrupt tracebacks.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    import warnings
+
     import torch
 
     import actplot.render  # noqa: F401  (matplotlib, once per worker)
+    from .errors import warning_line
 
+    warnings.showwarning = lambda message, category, *rest: print(
+        warning_line(message, category), file=sys.stderr)
     torch.set_num_threads(1)  # workers share the cores: one thread each avoids oversubscription
 
 
@@ -177,6 +262,42 @@ def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     method = "fork" if "torch" not in sys.modules and sys.platform == "linux" else "spawn"
     return concurrent.futures.ProcessPoolExecutor(
         workers, mp_context=multiprocessing.get_context(method), initializer=_worker_init)
+
+
+class _Interrupt:
+    """The first Ctrl-C asks the run to stop after the figure in hand (which is written whole);
+    a second one stops at once. Either way the command exits 130 with one line."""
+
+    def __init__(self):
+        self.requested = False
+
+    def __enter__(self):
+        self._previous = signal.getsignal(signal.SIGINT)
+        try:
+            signal.signal(signal.SIGINT, self._handle)
+        except ValueError:  # not the main thread: leave Ctrl-C as it is
+            self._previous = None
+        return self
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+
+    def __exit__(self, *exc):
+        if self._previous is not None:
+            signal.signal(signal.SIGINT, self._previous)
+        return False
+
+
+def _stop_workers(pool: concurrent.futures.ProcessPoolExecutor) -> None:
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in list((pool._processes or {}).values()):
+        with contextlib.suppress(Exception):
+            process.terminate()
+    for process in list((pool._processes or {}).values()):
+        with contextlib.suppress(Exception):
+            process.join(5)
 
 
 def run(jobs: list[Job], workers: int = 1, force: bool = False, quiet: bool = False) -> Summary:
@@ -189,36 +310,50 @@ def run(jobs: list[Job], workers: int = 1, force: bool = False, quiet: bool = Fa
             summary.skipped.append(job)
         else:
             todo.append(job)
-    for job in todo:  # temporary files that a killed run left behind
-        for stale in job.path.parent.glob(f".{job.path.name}.*{TEMP_SUFFIX}"):
-            stale.unlink(missing_ok=True)
+    # temps that killed runs left: of figures, the manifest, the index pages and figures since
+    # removed from the spec; never those of a run still going
+    for folder in {j.root for j in jobs} | {j.path.parent for j in jobs}:
+        remove_stale_temps(folder)
     show_progress = not quiet and sys.stderr.isatty() and todo
 
     def finished(job: Job, error: str | None) -> None:
         if error is None:
             summary.written.append(job)
-            manifests[job.root][job.relative] = job.key
-            _save_manifest(job.root, manifests[job.root])
+            _record(job.root, job.relative, job.key)
         else:
             summary.failed.append((job, error))
-            click.echo(f"Error: {job.label}: {error}", err=True)
+            click.echo(f"Error: {printable(job.label)}: {printable(error)}", err=True)
 
-    with click.progressbar(length=len(todo), label="drawing", file=sys.stderr) if show_progress \
-            else _NoProgress() as bar:
+    with _Interrupt() as interrupt, (click.progressbar(length=len(todo), label="drawing",
+                                                       file=sys.stderr)
+                                     if show_progress else _NoProgress()) as bar:
         if workers == 1 or len(todo) < 2:
             for job in todo:
+                if interrupt.requested:
+                    raise KeyboardInterrupt
                 finished(job, render_job(job.spec, str(job.path), job.fmt))
                 bar.update(1)
         else:
-            with _pool(min(workers, len(todo))) as pool:
+            pool = _pool(min(workers, len(todo)))
+            try:
                 futures = {pool.submit(render_job, j.spec, str(j.path), j.fmt): j for j in todo}
-                try:
-                    for future in concurrent.futures.as_completed(futures):
-                        finished(futures[future], future.result())
+                pending = set(futures)
+                while pending:
+                    done, pending = concurrent.futures.wait(
+                        pending, timeout=0.1, return_when=concurrent.futures.FIRST_COMPLETED)
+                    for future in done:
+                        try:
+                            error = future.result()
+                        except Exception as crash:  # noqa: BLE001  (a worker died: OOM killer)
+                            error = f"the worker drawing it stopped ({type(crash).__name__})"
+                        finished(futures[future], error)
                         bar.update(1)
-                except BaseException:
-                    pool.shutdown(wait=True, cancel_futures=True)
-                    raise
+                    if interrupt.requested:
+                        raise KeyboardInterrupt
+            except BaseException:
+                _stop_workers(pool)
+                raise
+            pool.shutdown(wait=True)
     if not quiet:
         click.echo(f"{len(summary.written)} written, {len(summary.skipped)} up to date, "
                    f"{len(summary.failed)} failed", err=True)

@@ -3,7 +3,8 @@ derivatives that the registry declares at kinks and jumps."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import json
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -146,3 +147,8 @@ def report(rows: list[CheckRow]) -> str:
         ))
     widths = [max(len(row[i]) for row in table) for i in range(len(headers))]
     return "\n".join("  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in table) + "\n"
+
+
+def report_json(rows: list[CheckRow]) -> str:
+    """The same rows as JSON: {"checks": [{function, what, abs_error, rel_error, passed, note}]}."""
+    return json.dumps({"checks": [asdict(r) for r in rows]}, indent=1) + "\n"

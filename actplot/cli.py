@@ -10,9 +10,9 @@ import sys
 import click
 
 from . import __version__
-from .errors import ActplotError, SpecError
-from .registry import REGISTRY, canonical_name
-from .spec import DTYPES, FIGURE_FORMATS, FORMATS, MAX_ORDER, build_spec, output_format
+from .errors import ActplotError, SpecError, printable, warning_line
+from .registry import REGISTRY, SEED_MAX, canonical_name
+from .spec import DTYPES, FIGURE_FORMATS, FORMATS, MAX_ORDER, build_spec, check_pixels, output_format
 
 OPTION_FOR_FIELD = {
     "functions": "FUNCTIONS", "params": "-p/--param", "range": "--range", "points": "--points",
@@ -77,7 +77,10 @@ class DefaultCommandGroup(click.Group):
     default_command = "plot"
 
     def parse_args(self, ctx, args):
-        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if not args:  # as git does: bare `actplot` shows the help, and that is no error
+            click.echo(ctx.get_help())
+            ctx.exit(0)
+        if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
 
@@ -85,23 +88,58 @@ class DefaultCommandGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
-            code = super().main(args, prog_name or "actplot", complete_var, False, **extra)
+            with one_line_warnings():
+                code = super().main(args, prog_name or "actplot", complete_var, False, **extra)
         except click.ClickException as error:
-            click.echo(f"Error: {error.format_message()}", err=True)
-            sys.exit(error.exit_code)
-        except click.Abort:
+            fail(error.format_message(), error.exit_code)
+        except (click.Abort, KeyboardInterrupt):
             click.echo("Aborted.", err=True)
             sys.exit(130)
         except ActplotError as error:
-            click.echo(f"Error: {error}", err=True)
-            sys.exit(1)
+            fail(str(error), 1)
         except Exception as error:  # a bug: still one line, unless ACTPLOT_DEBUG asks for more
             if os.environ.get("ACTPLOT_DEBUG"):
                 raise
-            click.echo(f"Error: internal error ({type(error).__name__}: {error}); please report it "
-                       "with the command line (ACTPLOT_DEBUG=1 shows the traceback)", err=True)
-            sys.exit(1)
+            fail(f"internal error ({type(error).__name__}: {error}); please report it with the "
+                 "command line (ACTPLOT_DEBUG=1 shows the traceback)", 1)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def fail(message: str, code: int) -> None:
+    click.echo(f"Error: {printable(message)}", err=True)
+    sys.exit(code)
+
+
+class one_line_warnings:
+    """Warnings reach the user as one plain line each ("Warning: ..."), never as matplotlib's
+    source line; the same text is said once."""
+
+    def __enter__(self):
+        import warnings
+
+        self._said = set()
+        self._saved = warnings.showwarning
+        self._filters = warnings.catch_warnings()
+        self._filters.__enter__()
+        warnings.simplefilter("default")
+        warnings.showwarning = self._show
+        return self
+
+    def _show(self, message, category, filename, lineno, file=None, line=None):
+        text = warning_line(message, category)
+        if "Glyph" in text and "missing from font" in text:
+            text = ("Warning: the font has no glyphs for some characters of the text, which show "
+                    "as boxes; install a font that has them (for Chinese, Debian's fonts-noto-cjk)")
+        if text not in self._said:
+            self._said.add(text)
+            click.echo(text, err=True)
+
+    def __exit__(self, *exc):
+        import warnings
+
+        warnings.showwarning = self._saved
+        self._filters.__exit__(*exc)
+        return False
 
 
 @click.group(cls=DefaultCommandGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -150,9 +188,9 @@ def compute_options(fn):
 @cli.command(short_help="Plot functions and derivatives (the default command).")
 @click.argument("functions", nargs=-1, required=True, type=FunctionName())
 @compute_options
-@click.option("-o", "--output", type=click.Path(dir_okay=False),
-              help="File to write: .png, .svg, .pdf, or .csv/.json for the data. "
-                   "Default: FUNCTION.png in this folder.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, allow_dash=True),
+              help="File to write: .png, .svg, .pdf, or .csv/.json for the data; - for standard "
+                   "output (with --format). Default: FUNCTION.png in this folder.")
 @click.option("--format", "fmt", type=click.Choice(FORMATS, case_sensitive=False),
               help="Output format, when the file name does not say.")
 @figure_options
@@ -169,7 +207,7 @@ def compute_options(fn):
 @click.option("--compose", type=NumberList(int),
               help="Draw f composed with itself K times for each K, e.g. 1,2,4,8.")
 @click.option("--train", is_flag=True, help="rrelu in training mode: random slopes (see --seed).")
-@click.option("--seed", type=click.IntRange(min=0), default=None,
+@click.option("--seed", type=click.IntRange(0, SEED_MAX), default=None,
               help="Seed for rrelu's random slopes, so the figure is reproducible.")
 @click.option("--show", is_flag=True, help="Open the figure in a window.")
 def plot(functions, range_, points, params, grad, order, device, dtype, output, fmt, dpi, size,
@@ -186,36 +224,70 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
     """
     points_at = tuple(v for group in at for v in group) if at else None
     try:
+        fmt = _refuse_conflicts(output, fmt, as_json, check, show, points_at)
         spec = build_spec(
             functions, params=list(params), range=range_, points=points, grad=grad, order=order,
             device=device, dtype=dtype, at=points_at, compose=compose, jacobian=jacobian,
             train=train, seed=seed, title=title, size=size, dpi=dpi,
         )
         if check:
-            return _run_check(spec)
-        if points_at is not None and not output:
+            return _run_check(spec, as_json)
+        if output is None and (points_at is not None or as_json):
             _echo_data(spec, as_json)
-            return
-        if as_json:
-            _echo_data(spec, True)
             return
         if show and not output:
             _show(spec)
             return
-        fmt = output_format(output, fmt)
+        fmt = output_format(None if output == STDOUT else output, fmt)
         if points_at is not None and fmt in FIGURE_FORMATS:
             raise SpecError("at", "gives data (a table, --json, or -o FILE.csv/.json); for a "
                                   "figure, use --range")
-        path = output or f"{spec.functions[0]}.{fmt}"
-        from . import api, output as files
+        from . import api
 
+        if output == STDOUT:
+            check_pixels(spec, fmt)
+            data = api.render_to_bytes(spec, fmt)
+            sys.stdout.buffer.write(data)
+            sys.stdout.buffer.flush()
+            return
+        from . import output as files
+
+        path = output or f"{spec.functions[0]}.{fmt}"
         files.check_output_folder(path)
+        check_pixels(spec, fmt)
         api.render_to_file(spec, path, fmt)
         click.echo(path)
         if show:
-            _show(spec)
+            _show(spec, written=path)
     except SpecError as error:
         raise usage_error(error) from None
+
+
+STDOUT = "-"
+
+
+def _refuse_conflicts(output, fmt, as_json, check, show, points_at) -> str | None:
+    """Options that cannot apply together are usage errors, never silently ignored. Returns the
+    format that --json implies."""
+    if output == "":
+        raise SpecError("output", "the path is empty; give a file name such as relu.png, or - "
+                                  "for standard output")
+    if check and output is not None:
+        raise SpecError("output", "--check prints a report and writes no file; drop -o (--check "
+                                  "--json prints the report as JSON)")
+    if check and (show or points_at is not None):
+        flag = "--show" if show else "--at"
+        raise SpecError("check", f"--check verifies over --range and draws nothing; drop {flag}")
+    if show and output is None and (as_json or points_at is not None):
+        raise SpecError("show", "--show opens a figure, but --at and --json print data; drop --show")
+    if not as_json or check:
+        return fmt
+    if fmt not in (None, "json"):
+        raise SpecError("format", f"--json gives JSON, not {fmt}; drop --format or --json")
+    if output not in (None, STDOUT) and output_format(output, None) != "json":
+        raise SpecError("output", f"--json gives JSON, so -o must name a .json file, not "
+                                  f"'{output}' (or drop --json)")
+    return "json"
 
 
 def _echo_data(spec, as_json: bool) -> None:
@@ -226,11 +298,11 @@ def _echo_data(spec, as_json: bool) -> None:
                nl=False)
 
 
-def _run_check(spec) -> None:
+def _run_check(spec, as_json: bool = False) -> None:
     from . import check
 
     rows = check.verify(spec)
-    click.echo(check.report(rows), nl=False)
+    click.echo(check.report_json(rows) if as_json else check.report(rows), nl=False)
     failed = [r for r in rows if not r.passed]
     if failed:
         worst = failed[0]
@@ -238,7 +310,9 @@ def _run_check(spec) -> None:
                            f"{worst.function} {worst.what} (abs error {worst.abs_error:.2e})")
 
 
-def _show(spec) -> None:
+def _show(spec, written: str | None = None) -> None:
+    """Open a window. Where none can open, that is an error unless the file was written anyway
+    (-o): then one line says so and the run succeeds."""
     import matplotlib
     import matplotlib.pyplot as plt
 
@@ -246,8 +320,12 @@ def _show(spec) -> None:
 
     backend = matplotlib.get_backend().lower()
     if backend in ("agg", "pdf", "svg", "ps", "cairo", "template") or backend.startswith("module://"):
-        raise ActplotError(f"--show: no window can open here (matplotlib's backend is '{backend}'; "
-                           "set DISPLAY or MPLBACKEND), so use -o to write a file")
+        reason = (f"no window can open here (matplotlib's backend is '{backend}'; set DISPLAY or "
+                  "MPLBACKEND)")
+        if written:
+            click.echo(f"Warning: --show: {reason}; the figure is in {written}", err=True)
+            return
+        raise ActplotError(f"--show: {reason}, so use -o to write a file")
     render.build_figure(api.compute_series(spec), spec, figure=plt.figure())
     plt.show()
 

@@ -18,3 +18,27 @@ class SpecError(ActplotError, ValueError):
 
 class ComputeError(ActplotError):
     """torch could not evaluate or differentiate a function."""
+
+
+_ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def printable(text: str) -> str:
+    """One line with no raw control characters: user input echoed in a message (a name with a
+    newline, an ESC sequence, a NUL) is escaped, so it cannot split the line or drive the terminal."""
+    out = []
+    for char in str(text):
+        code = ord(char)
+        if char in _ESCAPES:
+            out.append(_ESCAPES[char])
+        elif code < 0x20 or 0x7F <= code < 0xA0 or code in (0x2028, 0x2029):
+            out.append(f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def warning_line(message: Warning | str, category: type = UserWarning) -> str:
+    """A warning as one plain line for people, never matplotlib's source line."""
+    text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    return f"Warning: {printable(text)}"

@@ -18,11 +18,24 @@ from .spec import Series
 
 DERIVATIVE_KEYS = ("dy", "d2y", "d3y")
 TEMP_SUFFIX = ".actplot-tmp"
+STDOUT = "-"  # -o - writes the figure or the data to standard output, as Unix tools do
+
+
+def check_path_text(field: str, path: str | os.PathLike) -> None:
+    text = os.fspath(path)
+    if isinstance(text, bytes):
+        text = text.decode(errors="replace")
+    if not text:
+        raise SpecError(field, "the path is empty; give a file name such as relu.png (or - for "
+                               "standard output)")
+    if "\0" in text:
+        raise SpecError(field, f"{text!r} contains a NUL byte, which no file name can hold")
 
 
 def check_output_folder(path: str | os.PathLike) -> Path:
     """SpecError unless the file's folder exists and a file can be created in it. Tries for real,
     since os.access says yes to root even on a read-only folder."""
+    check_path_text("output", path)
     path = Path(path)
     folder = path.parent if str(path.parent) else Path(".")
     if not folder.exists():
@@ -40,12 +53,51 @@ def check_output_folder(path: str | os.PathLike) -> Path:
     return path
 
 
+def _temp_prefix(name: str) -> str:
+    return f".{name}."
+
+
+def _writer_alive(temp: Path) -> bool:
+    """Temp names carry their writer's PID (.NAME.PID.RANDOM.actplot-tmp): a temp whose writer
+    still runs belongs to a concurrent run and is left alone."""
+    parts = temp.name[: -len(TEMP_SUFFIX)].rsplit(".", 2)
+    try:
+        pid = int(parts[-2])
+    except (ValueError, IndexError):
+        return False
+    if pid == os.getpid():
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # another user's live process
+        return True
+    return True
+
+
+def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> int:
+    """Remove the temp files that killed runs left in `folder` (only those of `name`, if given).
+    Returns how many were removed."""
+    pattern = f"{_temp_prefix(name)}*{TEMP_SUFFIX}" if name else f".*{TEMP_SUFFIX}"
+    removed = 0
+    for temp in Path(folder).glob(pattern):
+        if not _writer_alive(temp):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+                removed += 1
+    return removed
+
+
 @contextlib.contextmanager
 def atomic_path(path: str | os.PathLike) -> Iterator[str]:
     """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds, so a
-    failed or interrupted run never leaves a truncated file under the real name."""
+    failed or interrupted run never leaves a truncated file under the real name. Temps that a
+    killed writer of the same file left behind are removed first."""
     path = Path(path)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=TEMP_SUFFIX)
+    remove_stale_temps(path.parent, path.name)
+    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f"{_temp_prefix(path.name)}{os.getpid()}.",
+                                suffix=TEMP_SUFFIX)
     os.close(fd)
     try:
         yield temp
@@ -89,9 +141,8 @@ def series_record(series: Series, order: int) -> dict:
     }
     for k in range(order):
         record[DERIVATIVE_KEYS[k]] = _shortest(series.derivatives[k], series.dtype)
-    if series.compose in (None, 1):  # f composed with itself breaks at preimages: not listed
-        record["kinks"] = list(series.kinks)
-        record["jumps"] = list(series.jumps)
+    record["kinks"] = list(series.kinks)
+    record["jumps"] = list(series.jumps)
     if series.compose is not None:
         record["compose"] = series.compose
     return record

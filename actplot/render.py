@@ -56,13 +56,19 @@ ORDER_NAMES = ("forward", "first derivative", "second derivative", "third deriva
 _BASE_RC: dict | None = None
 
 
+# Keys that a style may not set (matplotlib's STYLE_BLACKLIST, private): they choose the backend
+# and the like, never what a figure looks like. Importing matplotlib.style would load pyplot.
+_NOT_STYLE = {"interactive", "backend", "webagg.port", "webagg.address", "webagg.port_retries",
+              "webagg.open_in_browser", "backend_fallback", "toolbar", "timezone",
+              "figure.max_open_warning", "figure.raise_window", "savefig.directory",
+              "tk.window_focus", "docstring.hardcopy", "date.epoch"}
+
+
 def _base_rc() -> dict:
-    """matplotlib's own defaults, less the keys (backend...) that a style may not set."""
+    """matplotlib's own defaults, which no matplotlibrc or style changes."""
     global _BASE_RC
     if _BASE_RC is None:
-        from matplotlib.style.core import STYLE_BLACKLIST
-
-        _BASE_RC = {k: v for k, v in matplotlib.rcParamsDefault.items() if k not in STYLE_BLACKLIST}
+        _BASE_RC = {k: v for k, v in dict.items(matplotlib.rcParamsDefault) if k not in _NOT_STYLE}
     return _BASE_RC
 
 
@@ -312,11 +318,14 @@ def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | No
     if spec.title:
         check_mathtext(spec.title)
     width, height = figure_size(spec)
-    if figure is None:
-        figure = ActplotFigure(figsize=(width, height), dpi=spec.dpi)
-        FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
-    else:
-        figure.set_size_inches(width, height)
+    with house_style():  # the figure reads its colours from rcParams when it is made
+        if figure is None:
+            figure = ActplotFigure(figsize=(width, height), dpi=spec.dpi)
+            FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
+        else:
+            figure.set_size_inches(width, height)
+            figure.set_facecolor(matplotlib.rcParams["figure.facecolor"])
+            figure.set_edgecolor(matplotlib.rcParams["figure.edgecolor"])
     for level in FIT_LEVELS:
         figure.clear()
         with house_style(level.scale):
@@ -392,8 +401,12 @@ def misfits(figure: Figure) -> list[str]:
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         figure.draw_without_rendering()
-    problems = [str(w.message).split(".")[0] for w in caught
-                if "constrained_layout not applied" in str(w.message)]
+    problems = []
+    for caught_warning in caught:
+        if "constrained_layout not applied" in str(caught_warning.message):
+            problems.append("the layout collapsed")
+        else:  # not ours to judge (a glyph missing from the font): pass it on
+            warnings.warn(caught_warning.message, caught_warning.category, stacklevel=2)
     renderer = figure.canvas.get_renderer()
     tolerance = 1.0  # pixels
 
