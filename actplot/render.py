@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import os
+import textwrap
 import warnings
 from dataclasses import dataclass
 from typing import Sequence
@@ -19,7 +20,7 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from .errors import SpecError
 from .registry import REGISTRY
-from .spec import FigureSpec, Series, figure_size, minimum_size
+from .spec import PANEL_SIZE, FigureSpec, Series, figure_size, grid_shape, minimum_size
 
 # Okabe-Ito: distinct for the common forms of colour blindness.
 ORDER_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
@@ -109,7 +110,12 @@ SHORT_LABELS = {
     "value at the jump": "value",
     "random slope per point": "random",
 }
-MIN_AXES_INCHES = (0.5, 0.35)  # a plotting area smaller than this shows no curve worth the name
+# A plotting area must keep this share of its panel's cell: titles and labels shrink before the
+# curves do (8 rows on a page get smaller type, not 0.4-inch plots under 3-line titles).
+MIN_AXES_SHARE = 0.4
+# The layout is found at this resolution and kept in fractions of the figure, so it is the same
+# at every --dpi: text measured at 10 dpi rounds to whole pixels far larger than its size.
+LAYOUT_DPI = 100
 
 
 class ActplotFigure(Figure):
@@ -320,24 +326,36 @@ def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | No
     width, height = figure_size(spec)
     with house_style():  # the figure reads its colours from rcParams when it is made
         if figure is None:
-            figure = ActplotFigure(figsize=(width, height), dpi=spec.dpi)
+            figure = ActplotFigure(figsize=(width, height), dpi=LAYOUT_DPI)
             FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
         else:
             figure.set_size_inches(width, height)
+            figure.set_dpi(LAYOUT_DPI)
             figure.set_facecolor(matplotlib.rcParams["figure.facecolor"])
             figure.set_edgecolor(matplotlib.rcParams["figure.edgecolor"])
-    for level in FIT_LEVELS:
+    for level in _levels_to_try(spec, width, height):
         figure.clear()
         with house_style(level.scale):
             figure.set_layout_engine("constrained")
             _draw_panels(figure, series, spec, level)
             if not misfits(figure):
                 figure._actplot_scale = level.scale  # ticks made while saving need the same type
+                figure.set_dpi(spec.dpi)
                 return figure
     smallest = minimum_size(spec)
     raise SpecError("size", f"{width:g} x {height:g} inches cannot hold these panels legibly; "
                             f"try --size {max(width, smallest[0]) * 1.25:.3g} "
                             f"{max(height, smallest[1]) * 1.25:.3g}")
+
+
+def _levels_to_try(spec: FigureSpec, width: float, height: float) -> tuple[FitLevel, ...]:
+    """FIT_LEVELS from the first that panels of this size could hold: each try is a full
+    layout, and eight rows on a page would otherwise fail the first two."""
+    rows, columns = grid_shape(spec)
+    ratio = min(width / columns / PANEL_SIZE[0], height / rows / PANEL_SIZE[1])
+    first = next((i for i, level in enumerate(FIT_LEVELS) if level.scale <= ratio + 0.35),
+                 len(FIT_LEVELS) - 1)
+    return FIT_LEVELS[first:]
 
 
 def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
@@ -353,7 +371,7 @@ def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, lev
             _style_axes(ax, spec, order)
             ax.set_title(_panel_title(members[0], order, composed, level.title_lines))
             if order in members[0].missing:
-                ax.text(0.5, 0.5, members[0].missing[order], transform=ax.transAxes,
+                ax.text(0.5, 0.5, _note(members[0].missing[order], level), transform=ax.transAxes,
                         ha="center", va="center", color="0.3")
                 ax.set_yticks([])
                 continue
@@ -375,7 +393,7 @@ def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, lev
                     ax.axhline(value, color="0.45", lw=1.0, ls="--", zorder=1,
                                label=None if index else "asymptote")
             if order == 1 and entry.derivative_note:
-                ax.text(0.03, 0.95, entry.derivative_note, transform=ax.transAxes,
+                ax.text(0.03, 0.95, _note(entry.derivative_note, level, True), transform=ax.transAxes,
                         fontsize=9 * level.scale, style="italic", color="0.25", va="top")
             _pad_flat(ax, members, order)
             _legend(ax, level, many_points=len(members[0].x) > 5000)
@@ -383,6 +401,15 @@ def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, lev
             _draw_jacobian(figure, axes[row][-1], members[0], spec)
     if spec.title:
         figure.suptitle(spec.title, fontsize=13 * level.scale)
+
+
+def _note(text: str, level: FitLevel, last_line_only: bool = False) -> str:
+    """A note inside a panel; in a small panel wrapped narrow (and, where the first line only
+    leads in, its last line alone)."""
+    if level.title_lines == 3:
+        return text
+    lines = text.splitlines()
+    return textwrap.fill(lines[-1] if last_line_only else " ".join(lines), 20)
 
 
 def _legend(ax, level: FitLevel, many_points: bool) -> None:
@@ -419,7 +446,9 @@ def misfits(figure: Figure) -> list[str]:
                 and a.y0 < b.y1 - tolerance and b.y0 < a.y1 - tolerance)
 
     tight = {ax: ax.get_tightbbox(renderer) for ax in figure.axes}
-    smallest = (MIN_AXES_INCHES[0] * figure.dpi, MIN_AXES_INCHES[1] * figure.dpi)
+    rows, columns = figure.axes[0].get_subplotspec().get_gridspec().get_geometry()
+    smallest = (MIN_AXES_SHARE * figure.bbox.width / columns,
+                MIN_AXES_SHARE * figure.bbox.height / rows)
     for ax in figure.axes:
         name = ax.get_title().split("\n")[0] or "a colour bar"
         if tight[ax] is not None and outside(tight[ax], figure.bbox):
