@@ -180,12 +180,11 @@ def gallery_jobs(out_dir: str | os.PathLike, fmt: str = "svg", grad: bool = Fals
                  dpi: int = 150) -> list[Job]:
     if fmt not in FIGURE_FORMATS:
         raise SpecError("format", f"gallery figures are {', '.join(FIGURE_FORMATS)}, not {fmt}")
+    specs = {name: build_spec([name], grad=grad, dpi=dpi) for name in REGISTRY}
+    for spec in specs.values():
+        check_pixels(spec, fmt)
     root = _output_root(out_dir)
-    jobs = [Job(f"gallery: {name}", build_spec([name], grad=grad, dpi=dpi), root, f"{name}.{fmt}",
-                fmt) for name in REGISTRY]
-    for job in jobs:
-        check_pixels(job.spec, fmt)
-    return jobs
+    return [Job(f"gallery: {name}", spec, root, f"{name}.{fmt}", fmt) for name, spec in specs.items()]
 
 
 def _load_manifest(root: Path) -> dict[str, str]:

@@ -8,7 +8,7 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import SpecError
-from .registry import REGISTRY, canonical_name
+from .registry import REGISTRY, SEED_MAX, canonical_name
 
 DTYPES = ("float32", "float64", "float16", "bfloat16")
 DTYPE_MAX = {"float16": 65504.0, "bfloat16": 3.3895e38, "float32": 3.4028e38, "float64": 1.7976e308}
@@ -245,7 +245,7 @@ def build_spec(
             raise SpecError("train", "applies only to rrelu, which is not among the functions")
         assignments.append(("rrelu", "training", True))
         if seed is not None:
-            assignments.append(("rrelu", "seed", seed))
+            assignments.append(("rrelu", "seed", _integer("seed", seed, 0, SEED_MAX, "seed")))
 
     dtype = _text("dtype", dtype, "one of " + ", ".join(DTYPES))
     if dtype not in DTYPES:
