@@ -26,24 +26,31 @@ def apply_depth(entry: Activation, params: dict, x: torch.Tensor, depth: int) ->
     return y
 
 
-def _preimages(g, grid: torch.Tensor, values: torch.Tensor, level: float) -> list[float]:
-    """Points where g crosses `level`, or starts or stops equalling it (relu is 0 on all x <= 0).
+def _preimages(g, grid: torch.Tensor, values: torch.Tensor, levels: list[float]) -> list[float]:
+    """Points where g crosses a level, or starts or stops equalling it (relu is 0 on all x <= 0).
 
     Each pair of neighbouring samples on which sign(g - level) differs is bisected on that sign, so
-    both a crossing and the end of a flat run converge to the exact boundary."""
-    state = torch.sign(values - level)
-    change = torch.nonzero(state[:-1] != state[1:]).flatten()
+    both a crossing and the end of a flat run converge to the exact boundary. All levels' brackets
+    are bisected together, until each has shrunk to neighbouring floats."""
+    if not levels:
+        return []
+    level = torch.tensor(levels, dtype=torch.float64)[:, None]
+    state = torch.sign(values[None, :] - level)
+    rows, change = torch.nonzero(state[:, :-1] != state[:, 1:], as_tuple=True)
     if not change.numel():
         return []
-    lo, hi, lo_state = grid[change], grid[change + 1], state[change]
+    target = level[rows, 0]
+    lo, hi, lo_state = grid[change], grid[change + 1], state[rows, change]
     for _ in range(BISECTIONS):
         mid = (lo + hi) / 2
-        same = torch.sign(g(mid) - level) == lo_state
+        if bool(((mid == lo) | (mid == hi)).all()):
+            break
+        same = torch.sign(g(mid) - target) == lo_state
         lo = torch.where(same, mid, lo)
         hi = torch.where(same, hi, mid)
-    # where g hits the level exactly at an end of the bracket (sign at 0), that end is the point
-    exact = torch.where(torch.sign(g(hi) - level) == 0, hi, (lo + hi) / 2)
-    exact = torch.where(torch.sign(g(lo) - level) == 0, lo, exact)
+    # where g hits the level exactly at an end of the bracket (sign 0), that end is the point
+    exact = torch.where(torch.sign(g(hi) - target) == 0, hi, (lo + hi) / 2)
+    exact = torch.where(torch.sign(g(lo) - target) == 0, lo, exact)
     return exact.tolist()
 
 
@@ -79,33 +86,39 @@ def _dedupe(points: list[float], span: float) -> list[float]:
     return sorted(kept)
 
 
-def composed_breakpoints(entry: Activation, params: dict, depth: int, low: float,
-                         high: float) -> tuple[list[Breakpoint], list[float]]:
-    """(breakpoints, smooth breaks) of f composed `depth` times within [low, high].
+def composed_breakpoints(entry: Activation, params: dict, depths: list[int], low: float,
+                         high: float) -> dict[int, tuple[list[Breakpoint], list[float]]]:
+    """{depth: (breakpoints, smooth breaks)} of f composed `depth` times within [low, high].
 
     Smooth breaks are where a higher derivative may jump (f's other_breaks and their preimages):
-    not marked, but lines of order 2 and up break there."""
+    not marked, but lines of order 2 and up break there. The preimages under g_k are found once
+    for all the depths asked for."""
     base = entry.breakpoints(params)
     smooth = list(entry.other_breaks(params))
-    if depth == 1:
-        return ([b for b in base if low <= b.x <= high],
-                [x for x in smooth if low <= x <= high])
     levels = [b.x for b in base]
     candidates = [x for x in levels if low <= x <= high]
     smooth_candidates = [x for x in smooth if low <= x <= high]
+    span = high - low
+    result = {}
+    if 1 in depths:
+        result[1] = ([b for b in base if low <= b.x <= high], list(smooth_candidates))
+    deepest = max(depths)
+    if deepest == 1:
+        return result
     grid = torch.unique(torch.cat([
         torch.linspace(low, high, SAMPLES, dtype=torch.float64),
         torch.tensor(candidates + smooth_candidates, dtype=torch.float64)]))
-    with torch.no_grad():
-        for k in range(1, depth):
+    values = grid
+    for k in range(1, deepest):
+        with torch.no_grad():
+            values = entry.forward(F, values, params)  # g_k on the grid, from g_(k-1)
             g = lambda v, k=k: apply_depth(entry, params, v, k)  # noqa: E731
-            values = g(grid)
-            for level in levels:
-                candidates += _preimages(g, grid, values, level)
-            for level in smooth:
-                smooth_candidates += _preimages(g, grid, values, level)
-    span = high - low
-    found = [b for x in _dedupe(candidates, span) if (b := _measure(entry, params, depth, x))]
-    marked = {b.x for b in found}
-    smooth_found = [x for x in _dedupe(smooth_candidates + candidates, span) if x not in marked]
-    return found, smooth_found
+            candidates += _preimages(g, grid, values, levels)
+            smooth_candidates += _preimages(g, grid, values, smooth)
+        if k + 1 in depths:
+            merged = _dedupe(candidates, span)
+            found = [b for x in merged if (b := _measure(entry, params, k + 1, x))]
+            marked = {b.x for b in found}
+            result[k + 1] = (found, [x for x in _dedupe(smooth_candidates + candidates, span)
+                                     if x not in marked])
+    return result

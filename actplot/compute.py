@@ -207,13 +207,16 @@ def evaluate(spec: FigureSpec) -> list[Series]:
     for name in spec.functions:
         entry = REGISTRY[name]
         params = dict(spec.params[name])
+        depths = list(spec.compose or (1,))
+        if spec.at is None:
+            with _seeded(entry, params, torch.device("cpu")):
+                breaks = composed_breakpoints(entry, params, depths, low, high)
         for depth in spec.compose or (None,):
             if spec.at is not None:
                 points = torch.tensor(spec.at, dtype=torch.float64).to(dtype)
                 inside, smooth_breaks = [], []
             else:
-                with _seeded(entry, params, torch.device("cpu")):
-                    inside, smooth_breaks = composed_breakpoints(entry, params, depth or 1, low, high)
+                inside, smooth_breaks = breaks[depth or 1]
                 points = sample_grid(low, high, spec.points, [b.x for b in inside] + smooth_breaks,
                                      dtype)
             x = points.to(device)

@@ -375,12 +375,13 @@ def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, lev
                         ha="center", va="center", color="0.3")
                 ax.set_yticks([])
                 continue
+            depth_colors = _depth_colors(members) if composed else None
             for index, member in enumerate(members):
                 if composed:
                     style = dict(ls=COMPOSE_DASHES[index % len(COMPOSE_DASHES)],
                                  lw=max(2.6 - 0.3 * index, 1.0) * max(level.scale, 0.7))
-                    _draw_curve(ax, member, order, COMPOSE_COLORS[index % len(COMPOSE_COLORS)],
-                                f"K = {member.compose}", **style)
+                    label = f"K = {member.compose}" if len(members) <= MAX_LEGEND_DEPTHS else None
+                    _draw_curve(ax, member, order, depth_colors[index], label, **style)
                 else:
                     _draw_curve(ax, member, order, ORDER_COLORS[order], None)
             plain = [m for m in members if m.compose in (None, 1)]
@@ -399,8 +400,28 @@ def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, lev
             _legend(ax, level, many_points=len(members[0].x) > 5000)
         if spec.jacobian:
             _draw_jacobian(figure, axes[row][-1], members[0], spec)
+        if composed and len(members) > MAX_LEGEND_DEPTHS:
+            _depth_colorbar(figure, axes[row][: spec.order + 1], members)
     if spec.title:
         figure.suptitle(spec.title, fontsize=13 * level.scale)
+
+
+MAX_LEGEND_DEPTHS = 8  # more compose depths get a sequential colour scale and a colour bar
+
+
+def _depth_colors(members: Sequence[Series]) -> list:
+    if len(members) <= MAX_LEGEND_DEPTHS:
+        return [COMPOSE_COLORS[i % len(COMPOSE_COLORS)] for i in range(len(members))]
+    depths = [m.compose for m in members]
+    norm = matplotlib.colors.Normalize(min(depths), max(depths))
+    return [matplotlib.colormaps["viridis"](norm(k)) for k in depths]
+
+
+def _depth_colorbar(figure: Figure, axes, members: Sequence[Series]) -> None:
+    depths = [m.compose for m in members]
+    mappable = matplotlib.cm.ScalarMappable(
+        matplotlib.colors.Normalize(min(depths), max(depths)), matplotlib.colormaps["viridis"])
+    figure.colorbar(mappable, ax=list(axes), label="K (times composed)", shrink=0.9)
 
 
 def _note(text: str, level: FitLevel, last_line_only: bool = False) -> str:

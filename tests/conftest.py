@@ -43,3 +43,25 @@ def _matplotlib_defaults():
 
     matplotlib.rcdefaults()
     yield
+
+
+def _git_status() -> str | None:
+    if not (ROOT / ".git").exists():
+        return None
+    try:
+        return subprocess.run(["git", "status", "--porcelain", "--untracked-files=all"], cwd=ROOT,
+                              capture_output=True, text=True, check=True, timeout=30).stdout
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _suite_leaves_the_working_tree_clean():
+    """Every test writes below tmp_path: the suite must leave the checkout as it found it (a
+    stray relu.svg was once committed from a run)."""
+    before = _git_status()
+    yield
+    after = _git_status()
+    if before is not None and after is not None and after != before:
+        new = sorted(set(after.splitlines()) - set(before.splitlines()))
+        pytest.fail(f"the test suite changed the working tree: {new}")

@@ -40,6 +40,7 @@ def test_readme_figures_are_made_by_actplot():
     assert all((ROOT / path).exists() for path in shown)
 
 
+@pytest.mark.slow
 def test_readme_spec_runs(invoke, tmp_path):
     result = invoke("batch", ROOT / "docs" / "readme.toml", "--out-dir", tmp_path, "-q")
     assert result.exit_code == 0, result.stderr

@@ -23,6 +23,7 @@ def _env():
     return {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
 
 
+@pytest.mark.slow
 def test_shell_script(tmp_path):
     subprocess.run(["bash", EXAMPLES / "make_figures.sh", tmp_path], check=True, env=_env())
     names = sorted(p.name for p in tmp_path.iterdir())
@@ -32,6 +33,7 @@ def test_shell_script(tmp_path):
     assert series[0]["x"] == [-1.0, 2.0, -3.0, 4.0, 0.0]
 
 
+@pytest.mark.slow
 def test_batch_toml(invoke, tmp_path):
     result = invoke("batch", EXAMPLES / "figures.toml", "--out-dir", tmp_path)
     assert result.exit_code == 0, result.stderr
@@ -39,6 +41,7 @@ def test_batch_toml(invoke, tmp_path):
         "mobile.pdf", "relu-family.svg", "sigmoid-tanh.svg", "smooth-family.png", "vanishing.svg"]
 
 
+@pytest.mark.slow
 def test_python_api_script(tmp_path):
     result = subprocess.run([sys.executable, EXAMPLES / "api_script.py", tmp_path], check=True,
                             capture_output=True, text=True)
@@ -47,6 +50,7 @@ def test_python_api_script(tmp_path):
     assert (tmp_path / "elu_sweep.png").exists() and (tmp_path / "gelu.svg").exists()
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(shutil.which("make") is None, reason="make is not installed")
 def test_makefile_target(tmp_path):
     subprocess.run(["make", "-s", "-C", EXAMPLES, "figures", f"OUT={tmp_path}"], check=True,
@@ -54,6 +58,7 @@ def test_makefile_target(tmp_path):
     assert (tmp_path / "vanishing.svg").exists()
 
 
+@pytest.mark.slow
 def test_github_actions_workflow_steps(tmp_path):
     """Runs the workflow's actplot steps, in order, in a checkout-like folder."""
     workflow = (EXAMPLES / "github-actions.yml").read_text()

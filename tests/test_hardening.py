@@ -164,6 +164,7 @@ VALUES = st.recursive(SCALARS, lambda inner: st.one_of(
                     max_size=3)), max_leaves=8)
 
 
+@pytest.mark.slow
 @settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(key=st.sampled_from(batch.SPEC_KEYS), value=VALUES, in_defaults=st.booleans())
 def test_fuzzed_spec_values_load_or_are_one_line_usage_errors(key, value, in_defaults):
@@ -355,6 +356,7 @@ def test_json_to_a_json_file(invoke, tmp_path):
 
 # ---- standard output, the bare command, --show --------------------------------------------------
 
+@pytest.mark.slow
 def test_dash_writes_to_standard_output(tmp_path):
     import subprocess
     import sys
@@ -376,6 +378,7 @@ def test_bare_command_prints_help_and_succeeds(invoke):
     assert result.stdout.startswith("Usage: ") and "Plot neural-network" in result.stdout
 
 
+@pytest.mark.slow
 def test_show_without_a_display_still_writes_the_file(tmp_path):
     result = run_actplot("relu", "--show", "-o", tmp_path / "r.png", env={"MPLBACKEND": "agg"})
     assert result.returncode == 0
@@ -385,6 +388,7 @@ def test_show_without_a_display_still_writes_the_file(tmp_path):
     assert (tmp_path / "r.png").read_bytes().startswith(b"\x89PNG")
 
 
+@pytest.mark.slow
 def test_missing_glyphs_are_one_plain_warning_line(tmp_path):
     result = run_actplot("relu", "--title", "激活函数 ReLU", "-o", tmp_path / "zh.png")
     assert result.returncode == 0
@@ -395,6 +399,7 @@ def test_missing_glyphs_are_one_plain_warning_line(tmp_path):
         assert ".py:" not in result.stderr
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("args", [
     ["relu", "threshold", "--size", "3.2", "2.6", "--grad"],
     ["tanh", "--compose", ",".join(map(str, range(1, 51))), "--grad"],

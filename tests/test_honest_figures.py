@@ -86,7 +86,7 @@ def test_every_line_of_every_order_follows_the_closed_form(case):
     if case.name == "rrelu":
         pytest.skip("drawn as eval-mode leaky relu; its closed form is checked elsewhere")
     order = 3 if case.smooth else 2
-    figure = actplot.plot(case.name, params=case.params, order=order, points=300,
+    figure = actplot.plot(case.name, params=case.params, order=order, points=160,
                           dtype="float64", range=(-7.3, 7.3))
     _check_figure(figure, case, range(order + 1))
 
@@ -98,6 +98,7 @@ def _edge_ranges():
             yield pytest.param(case.id, (x0 - 2.5, x0), id=f"{case.id}-to-{x0:g}")
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case_id, window", list(_edge_ranges()))
 def test_breakpoint_at_an_end_of_the_range_is_approached_from_inside(case_id, window):
     case = CASE_BY_ID[case_id]
@@ -143,6 +144,7 @@ COMPOSED = ["sign", "relu", "hardtanh", "step", "hardshrink", "threshold", "soft
             "hardswish", "relu6", "leaky_relu", "hardsigmoid", "elu-alpha=0.5"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("case_id", COMPOSED)
 def test_composition_breaks_its_lines_at_every_breakpoint(case_id):
     case = CASE_BY_ID[case_id]
@@ -248,10 +250,10 @@ SIZES = [
                  id="gelu-tanh-min"),
     pytest.param(["softmax"], dict(grad=True, jacobian=True, size=(4.8, 1.3)), id="jacobian-min"),
     pytest.param(["step", "threshold"], dict(grad=True, size=(3.2, 2.6)), id="notes-min"),
-    pytest.param(["hardtanh"], dict(compose=list(range(1, 51)), grad=True), id="50-depths"),
+    pytest.param(["hardtanh"], dict(compose=list(range(1, 51)), grad=True), id="50-depths", marks=pytest.mark.slow),
     pytest.param(["relu"], dict(grad=True, size=(100, 1.3), dpi=50), id="very-wide"),
-    pytest.param(["relu"], dict(grad=True, size=(3.2, 100), dpi=50), id="very-tall"),
-    pytest.param(["relu", "elu"], dict(grad=True, size=(100, 100), dpi=50), id="very-large"),
+    pytest.param(["relu"], dict(grad=True, size=(3.2, 100), dpi=50), id="very-tall", marks=pytest.mark.slow),
+    pytest.param(["relu", "elu"], dict(grad=True, size=(100, 100), dpi=50), id="very-large", marks=pytest.mark.slow),
     pytest.param(["sigmoid"], dict(grad=True, title="A long figure title " * 3, size=(3.2, 1.65)),
                  id="long-title"),
 ]
@@ -305,17 +307,24 @@ USER_SETTINGS = [
 ]
 
 
-@pytest.mark.parametrize("fmt", ["png", "svg"])
-@pytest.mark.parametrize("settings", USER_SETTINGS, ids=lambda s: next(iter(s)))
+def _rc_cases():
+    for index, settings in enumerate(USER_SETTINGS):
+        for fmt in ("png", "svg"):
+            quick = index < 3 and fmt == ("png", "svg")[index % 2]
+            yield pytest.param(settings, fmt, id=f"{next(iter(settings))}-{fmt}",
+                               marks=() if quick else pytest.mark.slow)
+
+
+@pytest.mark.parametrize("settings, fmt", list(_rc_cases()))
 def test_the_users_rc_settings_change_nothing(tmp_path, settings, fmt):
-    plain = actplot.save(tmp_path / f"plain.{fmt}", ["relu", "sigmoid"], grad=True, points=100,
-                         title="$\\sigma$ and relu").read_bytes()
+    options = dict(grad=True, points=100, title="$\\sigma$ and relu", dpi=60)
+    plain = actplot.save(tmp_path / f"plain.{fmt}", ["relu", "sigmoid"], **options).read_bytes()
     with matplotlib.rc_context(settings):
-        styled = actplot.save(tmp_path / f"styled.{fmt}", ["relu", "sigmoid"], grad=True,
-                              points=100, title="$\\sigma$ and relu").read_bytes()
-    assert styled == plain
+        styled = actplot.save(tmp_path / f"styled.{fmt}", ["relu", "sigmoid"], **options)
+    assert styled.read_bytes() == plain
 
 
+@pytest.mark.slow
 def test_a_matplotlibrc_file_changes_nothing(tmp_path):
     from .conftest import run_actplot
 
