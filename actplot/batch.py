@@ -26,9 +26,7 @@ from .registry import REGISTRY
 from .spec import FIGURE_FORMATS, FigureSpec, build_spec, check_pixels, output_format
 
 MANIFEST = ".actplot-manifest.json"
-MANIFEST_LOCK = ".actplot-manifest.lock"
-GALLERY_PAGES = ("index.html", "index.md")
-RESERVED = (MANIFEST, MANIFEST_LOCK)  # and, in a gallery's folder, GALLERY_PAGES
+RESERVED = (MANIFEST,)  # a gallery's index pages are .html and .md, which no output can be
 SPEC_KEYS = ("functions", "range", "points", "params", "grad", "order", "device", "dtype",
              "format", "dpi", "size", "title", "output", "at", "compose", "jacobian", "train",
              "seed")
@@ -197,18 +195,19 @@ def _load_manifest(root: Path) -> dict[str, str]:
 
 @contextlib.contextmanager
 def _manifest_lock(root: Path):
-    """Runs that share an output folder take turns updating its manifest."""
+    """Runs that share an output folder take turns updating its manifest. The lock is on the
+    folder itself, so no lock file is left among the user's figures."""
     try:
         import fcntl
     except ImportError:  # no fcntl (Windows): one run at a time is the user's to ensure
         yield
         return
-    with open(root / MANIFEST_LOCK, "a") as handle:
-        fcntl.flock(handle, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    descriptor = os.open(root, os.O_RDONLY)
+    try:
+        fcntl.flock(descriptor, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(descriptor)  # releases the lock
 
 
 def _record(root: Path, relative: str, key: str) -> None:

@@ -203,7 +203,7 @@ def test_a_symlinked_folder_pointing_outside_is_refused(invoke, tmp_path):
     ("a\\u0000b.png", "NUL"),
     ("file.png/relu.png", "is a file, not a folder"),
     (".actplot-manifest.json", "is actplot's own file"),
-    (".actplot-manifest.lock", "unknown output format"),
+    ("index.html", "unknown output format '.html'"),
     ("sub", "is a folder"),
 ])
 def test_bad_output_paths_in_a_spec(invoke, tmp_path, output, message):
