@@ -155,6 +155,10 @@ def test_two_concurrent_runs_into_one_folder(tmp_path):
     for spec in specs:
         rerun = run_actplot("batch", spec, "--out-dir", out)
         assert rerun.stderr == "0 written, 6 up to date, 0 failed\n"
+        alone = run_actplot("batch", spec, "--out-dir", tmp_path / "alone", "-q")
+        assert alone.returncode == 0
+    for name in names:  # concurrent runs wrote the very bytes that one run alone writes
+        assert (out / f"{name}.png").read_bytes() == (tmp_path / "alone" / f"{name}.png").read_bytes()
 
 
 @pytest.mark.slow

@@ -409,3 +409,19 @@ def test_runs_that_once_warned_now_do_not(tmp_path, args):
     result = run_actplot(*args, "-o", tmp_path / "x.png")
     assert result.returncode == 0, result.stderr
     assert result.stderr == ""
+
+
+@pytest.mark.parametrize("bad_figure, fragment", [
+    ('title = "$\\\\frac{$"', "key 'title'"),
+    ("at = [1, 2]", "key 'at': gives data"),
+    ('output = "a\\u0000b.png"', "NUL"),
+    ('output = "taken.png/x.png"', "is a file, not a folder"),
+    ("dpi = 2400\nsize = [100, 100]", "megapixel budget"),
+], ids=["mathtext", "at-with-figure", "nul", "folder-is-file", "pixels"])
+def test_the_whole_spec_is_checked_before_anything_is_drawn(invoke, tmp_path, bad_figure, fragment):
+    (tmp_path / "taken.png").write_bytes(b"x")
+    spec = tmp_path / "figures.toml"
+    spec.write_text('[[figure]]\nfunctions = ["relu"]\noutput = "first.png"\n\n'
+                    f'[[figure]]\nfunctions = ["tanh"]\n{bad_figure}\n')
+    _assert_usage_error(invoke("batch", spec), "figure 2", fragment)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["figures.toml", "taken.png"]
