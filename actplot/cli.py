@@ -12,7 +12,7 @@ import click
 from . import __version__
 from .errors import ActplotError, SpecError, printable, warning_line
 from .registry import REGISTRY, SEED_MAX, canonical_name
-from .spec import DTYPES, FIGURE_FORMATS, FORMATS, MAX_ORDER, build_spec, check_pixels, output_format
+from .spec import DTYPES, FIGURE_FORMATS, FORMATS, MAX_ORDER, STDOUT, build_spec, output_format
 
 OPTION_FOR_FIELD = {
     "functions": "FUNCTIONS", "params": "-p/--param", "range": "--range", "points": "--points",
@@ -88,7 +88,7 @@ class DefaultCommandGroup(click.Group):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
         try:
-            with one_line_warnings():
+            with OneLineWarnings():
                 code = super().main(args, prog_name or "actplot", complete_var, False, **extra)
         except click.ClickException as error:
             fail(error.format_message(), error.exit_code)
@@ -110,7 +110,7 @@ def fail(message: str, code: int) -> None:
     sys.exit(code)
 
 
-class one_line_warnings:
+class OneLineWarnings:
     """Warnings reach the user as one plain line each ("Warning: ..."), never as matplotlib's
     source line; the same text is said once."""
 
@@ -245,7 +245,6 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
         from . import api
 
         if output == STDOUT:
-            check_pixels(spec, fmt)
             data = api.render_to_bytes(spec, fmt)
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
@@ -254,7 +253,6 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
 
         path = output or f"{spec.functions[0]}.{fmt}"
         files.check_output_folder(path)
-        check_pixels(spec, fmt)
         api.render_to_file(spec, path, fmt)
         click.echo(path)
         if show:
@@ -262,8 +260,6 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
     except SpecError as error:
         raise usage_error(error) from None
 
-
-STDOUT = "-"
 
 
 def _refuse_conflicts(output, fmt, as_json, check, show, points_at) -> str | None:

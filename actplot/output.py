@@ -18,7 +18,6 @@ from .spec import Series
 
 DERIVATIVE_KEYS = ("dy", "d2y", "d3y")
 TEMP_SUFFIX = ".actplot-tmp"
-STDOUT = "-"  # -o - writes the figure or the data to standard output, as Unix tools do
 
 
 def check_path_text(field: str, path: str | os.PathLike) -> None:

@@ -15,6 +15,7 @@ DTYPE_MAX = {"float16": 65504.0, "bfloat16": 3.3895e38, "float32": 3.4028e38, "f
 FIGURE_FORMATS = ("png", "svg", "pdf")
 DATA_FORMATS = ("csv", "json")
 FORMATS = FIGURE_FORMATS + DATA_FORMATS
+STDOUT = "-"  # -o - writes the figure or the data to standard output, as Unix tools do
 MAX_POINTS = 1_000_000
 # softmax and friends: the Jacobian diagonal costs points**2 work and memory.
 MAX_VECTOR_POINTS = 5_000
