@@ -29,7 +29,7 @@ MANIFEST = ".actplot-manifest.json"
 RESERVED = (MANIFEST,)  # a gallery's index pages are .html and .md, which no output can be
 SPEC_KEYS = ("functions", "range", "points", "params", "grad", "order", "device", "dtype",
              "format", "dpi", "size", "title", "output", "at", "compose", "jacobian", "train",
-             "seed")
+             "seed", "layout")
 
 
 @dataclass

@@ -4,7 +4,7 @@ derivatives that the registry declares at kinks and jumps."""
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import torch
@@ -112,9 +112,13 @@ def verify(spec: FigureSpec) -> list[CheckRow]:
     order = max(spec.order, 1)
     low, high = spec.range
     results = []
-    for name in spec.functions:
-        entry = REGISTRY[name]
-        params = dict(spec.params[name])
+    variants = [(name, params, ", ".join(f"{s.name}={params[s.name]:g}" if isinstance(
+                    params[s.name], float) else f"{s.name}={params[s.name]}"
+                    for s in spec.sweeps.get(name, ())))
+                for name in spec.functions for params in spec.variants(name)]
+    for function, params, swept in variants:
+        name = f"{function} ({swept})" if swept else function
+        entry = REGISTRY[function]
         avoid = [b.x for b in entry.breakpoints(params)] + list(entry.other_breaks(params))
         margin = max(1e-4 * (high - low), 1e-3)
         if entry.vector:
@@ -131,7 +135,7 @@ def verify(spec: FigureSpec) -> list[CheckRow]:
             centre, plus, minus = levels[k][0], levels[k - 1][1], levels[k - 1][2]
             finite_difference = (plus - minus) / (2 * h)
             results.append(_compare(name, f"order {k}", centre, finite_difference, ABS_TOL, REL_TOL))
-        results.extend(_one_sided(entry, params, device))
+        results.extend(replace(row, function=name) for row in _one_sided(entry, params, device))
     return results
 
 

@@ -12,14 +12,15 @@ import click
 from . import __version__
 from .errors import ActplotError, SpecError, printable, warning_line
 from .registry import REGISTRY, SEED_MAX, canonical_name
-from .spec import DTYPES, FIGURE_FORMATS, FORMATS, MAX_ORDER, STDOUT, build_spec, output_format
+from .spec import (DTYPES, FIGURE_FORMATS, FORMATS, LAYOUTS, MAX_ORDER, MAX_SWEEP_CURVES, STDOUT,
+                   build_spec, output_format)
 
 OPTION_FOR_FIELD = {
     "functions": "FUNCTIONS", "params": "-p/--param", "range": "--range", "points": "--points",
     "order": "--order", "device": "--device", "dtype": "--dtype", "at": "--at",
     "compose": "--compose", "jacobian": "--jacobian", "train": "--train", "seed": "--seed",
     "size": "--size", "dpi": "--dpi", "title": "--title", "output": "-o/--output",
-    "format": "--format",
+    "format": "--format", "layout": "--layout",
 }
 
 
@@ -38,7 +39,8 @@ class FunctionName(click.ParamType):
 
 
 class ParamAssignment(click.ParamType):
-    """NAME=VALUE, or FUNCTION.NAME=VALUE to target one function."""
+    """NAME=VALUE, or FUNCTION.NAME=VALUE to target one function; a VALUE of V1,V2,V3 or
+    START:STOP:COUNT sweeps the parameter, a curve per value."""
 
     name = "name=value"
 
@@ -46,12 +48,36 @@ class ParamAssignment(click.ParamType):
         if isinstance(value, tuple):
             return value
         key, sep, raw = value.partition("=")
-        key = key.strip()
-        if not sep or not key or not raw.strip():
+        key, raw = key.strip(), raw.strip()
+        if not sep or not key or not raw:
             self.fail(f"'{value}' is not NAME=VALUE (for example negative_slope=0.1 or "
                       "leaky_relu.negative_slope=0.1)", param, ctx)
         target, _, name = key.rpartition(".")
-        return (target or None, name, raw.strip())
+        try:
+            return (target or None, name, parse_sweep(raw))
+        except ValueError as error:
+            self.fail(f"'{value}': {error}", param, ctx)
+
+
+def parse_sweep(raw: str):
+    """'0,0.1,1' -> ['0', '0.1', '1'] and '0:1:5' -> [0.0, 0.25, 0.5, 0.75, 1.0]; else raw."""
+    if "," in raw:
+        parts = [part.strip() for part in raw.split(",")]
+        if not all(parts):
+            raise ValueError("a sweep is V1,V2,V3 with no empty value")
+        return parts
+    if ":" not in raw:
+        return raw
+    parts = raw.split(":")
+    try:
+        start, stop, count = float(parts[0]), float(parts[1]), int(parts[2])
+        if len(parts) != 3:
+            raise IndexError
+    except (ValueError, IndexError):
+        raise ValueError("a range sweep is START:STOP:COUNT, such as 0:1:5") from None
+    if not 2 <= count <= MAX_SWEEP_CURVES:
+        raise ValueError(f"COUNT must be from 2 to {MAX_SWEEP_CURVES}, not {count}")
+    return [float(f"{start + (stop - start) * i / (count - 1):.12g}") for i in range(count)]
 
 
 class NumberList(click.ParamType):
@@ -173,7 +199,8 @@ def compute_options(fn):
                      help="Samples in the range (2 to 1,000,000; 5,000 for softmax-like functions)."),
         click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
                      help="Set a parameter: NAME=VALUE for every function that has it, or "
-                          "FUNCTION.NAME=VALUE. Repeatable."),
+                          "FUNCTION.NAME=VALUE. NAME=V1,V2,V3 or NAME=START:STOP:COUNT draws a "
+                          "curve per value. Repeatable, once per parameter."),
         click.option("--grad", is_flag=True, help="Also draw the first derivative (same as --order 1)."),
         click.option("--order", type=click.IntRange(0, MAX_ORDER), default=None,
                      help="Draw derivatives up to this order (1-3), taken by autograd."),
@@ -209,9 +236,12 @@ def compute_options(fn):
 @click.option("--train", is_flag=True, help="rrelu in training mode: random slopes (see --seed).")
 @click.option("--seed", type=click.IntRange(0, SEED_MAX), default=None,
               help="Seed for rrelu's random slopes, so the figure is reproducible.")
+@click.option("--layout", type=click.Choice(LAYOUTS), default="rows", show_default=True,
+              help="rows: a row per function; overlay: every function on shared panels; "
+                   "combined: f and its derivatives on the same axes.")
 @click.option("--show", is_flag=True, help="Open the figure in a window.")
 def plot(functions, range_, points, params, grad, order, device, dtype, output, fmt, dpi, size,
-         title, at, as_json, check, jacobian, compose, train, seed, show):
+         title, at, as_json, check, jacobian, compose, train, seed, layout, show):
     """Plot FUNCTIONS and their derivatives (a row per function, a column per order).
 
     \b
@@ -221,6 +251,8 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
     actplot softmax --jacobian --points 200 -o softmax.png
     actplot sigmoid --at -1,2,-3,4,0 --grad --json
     actplot relu elu --check --order 2
+    actplot relu elu gelu --grad --layout overlay -o compare.png
+    actplot leaky_relu -p negative_slope=0,0.1,1 --grad --layout combined -o sweep.png
     """
     points_at = tuple(v for group in at for v in group) if at else None
     try:
@@ -228,7 +260,7 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
         spec = build_spec(
             functions, params=list(params), range=range_, points=points, grad=grad, order=order,
             device=device, dtype=dtype, at=points_at, compose=compose, jacobian=jacobian,
-            train=train, seed=seed, title=title, size=size, dpi=dpi,
+            train=train, seed=seed, title=title, size=size, dpi=dpi, layout=layout,
         )
         if check:
             return _run_check(spec, as_json)

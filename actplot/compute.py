@@ -196,45 +196,55 @@ def differentiate(entry: Activation, params: dict, x: torch.Tensor, order: int, 
 
 
 def evaluate(spec: FigureSpec) -> list[Series]:
-    """Every function of the spec (and each compose depth) on the spec's device and dtype.
+    """Every function of the spec, each sweep combination and each compose depth, on the spec's
+    device and dtype, in that order.
 
     Breakpoints count within the closed range: one at an end is marked and approached from inside.
     A composed series carries the breakpoints of the composition (see composition.py)."""
     device = resolve_device(spec.device)
     dtype = _check_dtype(device, spec.dtype)
-    low, high = spec.range
     series = []
     for name in spec.functions:
-        entry = REGISTRY[name]
-        params = dict(spec.params[name])
-        depths = list(spec.compose or (1,))
-        if spec.at is None:
-            with _seeded(entry, params, torch.device("cpu")):
-                breaks = composed_breakpoints(entry, params, depths, low, high)
-        for depth in spec.compose or (None,):
-            if spec.at is not None:
-                points = torch.tensor(spec.at, dtype=torch.float64).to(dtype)
-                inside, smooth_breaks = [], []
-            else:
-                inside, smooth_breaks = breaks[depth or 1]
-                points = sample_grid(low, high, spec.points, [b.x for b in inside] + smooth_breaks,
-                                     dtype)
-            x = points.to(device)
-            try:
-                with _seeded(entry, params, device):
-                    y, derivatives, missing = differentiate(entry, params, x, spec.order, depth or 1)
-                    matrix = (jacobian(lambda v: apply_depth(entry, params, v, 1), x)
-                              if spec.jacobian else None)
-            except (RuntimeError, NotImplementedError) as error:
-                raise ComputeError(f"{name}: torch cannot compute this in {spec.dtype} on {device}: "
-                                   f"{str(error).splitlines()[0]}") from None
-            series.append(Series(
-                function=name, params=params, device=str(device), dtype=spec.dtype,
-                x=to_numpy(x), y=to_numpy(y), derivatives=[to_numpy(d) for d in derivatives],
-                missing=missing,
-                kinks=sorted(b.x for b in inside if not b.is_jump),
-                jumps=sorted(b.x for b in inside if b.is_jump),
-                breakpoints=inside, smooth_breaks=smooth_breaks, compose=depth,
-                jacobian=to_numpy(matrix),
-            ))
+        swept = [sweep.name for sweep in spec.sweeps.get(name, ())]
+        for params in spec.variants(name):
+            for item in _evaluate_one(spec, REGISTRY[name], params, device, dtype):
+                item.swept = {key: params[key] for key in swept}
+                series.append(item)
+    return series
+
+
+def _evaluate_one(spec: FigureSpec, entry: Activation, params: dict, device: torch.device,
+                  dtype: torch.dtype) -> list[Series]:
+    low, high = spec.range
+    depths = list(spec.compose or (1,))
+    if spec.at is None:
+        with _seeded(entry, params, torch.device("cpu")):
+            breaks = composed_breakpoints(entry, params, depths, low, high)
+    series = []
+    for depth in spec.compose or (None,):
+        if spec.at is not None:
+            points = torch.tensor(spec.at, dtype=torch.float64).to(dtype)
+            inside, smooth_breaks = [], []
+        else:
+            inside, smooth_breaks = breaks[depth or 1]
+            points = sample_grid(low, high, spec.points, [b.x for b in inside] + smooth_breaks,
+                                 dtype)
+        x = points.to(device)
+        try:
+            with _seeded(entry, params, device):
+                y, derivatives, missing = differentiate(entry, params, x, spec.order, depth or 1)
+                matrix = (jacobian(lambda v: apply_depth(entry, params, v, 1), x)
+                          if spec.jacobian else None)
+        except (RuntimeError, NotImplementedError) as error:
+            raise ComputeError(f"{entry.name}: torch cannot compute this in {spec.dtype} on "
+                               f"{device}: {str(error).splitlines()[0]}") from None
+        series.append(Series(
+            function=entry.name, params=dict(params), device=str(device), dtype=spec.dtype,
+            x=to_numpy(x), y=to_numpy(y), derivatives=[to_numpy(d) for d in derivatives],
+            missing=missing,
+            kinks=sorted(b.x for b in inside if not b.is_jump),
+            jumps=sorted(b.x for b in inside if b.is_jump),
+            breakpoints=inside, smooth_breaks=smooth_breaks, compose=depth,
+            jacobian=to_numpy(matrix),
+        ))
     return series

@@ -153,14 +153,19 @@ def to_json(series: Sequence[Series], order: int) -> str:
 
 
 def to_csv(series: Sequence[Series], order: int) -> str:
+    """One row per sample. A params column (name=value;...) appears when parameters are swept,
+    so that each row says which curve it belongs to."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     columns = ["x", "y", *DERIVATIVE_KEYS[:order]]
-    writer.writerow(["function", "compose", *columns])
+    swept = any(s.swept for s in series)
+    writer.writerow(["function", "compose", *(["params"] if swept else []), *columns])
     for s in series:
         values = _columns(series_record(s, order), columns)
+        label = [";".join(f"{k}={v}" for k, v in s.swept.items())] if swept else []
         for row in zip(*values):
-            writer.writerow([s.function, s.compose or "", *("" if v is None else repr(v) for v in row)])
+            writer.writerow([s.function, s.compose or "", *label,
+                             *("" if v is None else repr(v) for v in row)])
     return buffer.getvalue()
 
 
@@ -172,7 +177,8 @@ def to_table(series: Sequence[Series], order: int) -> str:
         columns = _columns(series_record(s, order), ["x", "y", *DERIVATIVE_KEYS[:order]])
         cells = [[_cell(v) for v in column] for column in columns]
         widths = [max(len(h), *(len(c) for c in column)) for h, column in zip(headers, cells)]
-        label = s.function + (f" composed {s.compose} times" if s.compose else "")
+        label = s.function + (f" composed {s.compose} times" if s.compose else "") + \
+            "".join(f", {k} = {v}" for k, v in s.swept.items())
         lines = [f"{label} ({s.dtype}, {s.device})",
                  "  ".join(h.rjust(w) for h, w in zip(headers, widths))]
         for row in zip(*cells):

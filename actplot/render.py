@@ -137,10 +137,11 @@ def _fmt(value) -> str:
 
 
 def params_text(function: str, params: dict) -> str:
+    """The parameters as a title line, wrapped; those not in `params` (swept) are left out."""
     entry = REGISTRY[function]
     shown = []
     for p in entry.params:
-        if p.name == "seed" and not params.get("training"):
+        if p.name not in params or p.name == "seed" and not params.get("training"):
             continue
         symbol = f" (${p.symbol}$)" if p.symbol else ""
         shown.append(f"{p.name}{symbol} = {_fmt(params[p.name])}")
@@ -154,12 +155,14 @@ def params_text(function: str, params: dict) -> str:
     return "\n".join([*lines, line]) if line else ""
 
 
-def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3) -> str:
+def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3,
+                 swept: bool = False) -> str:
     entry = REGISTRY[series.function]
     name = series.function + (" composed K times" if composed else "")
     if order == 0:
         lines = [f"{name}: forward", f"$f(x) = {entry.formula_for(series.params)}$"]
-        text = params_text(series.function, series.params)
+        shown = {k: v for k, v in series.params.items() if k not in series.swept}
+        text = params_text(series.function, shown if swept else series.params)
         if text:
             lines.append(text)
     else:
@@ -223,16 +226,17 @@ def curve_data(series: Series, order: int) -> tuple[np.ndarray, np.ndarray]:
     return x, y
 
 
-def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0) -> None:
+def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0,
+                      color: str = MARKER_COLOR, labelled: bool = True) -> None:
     """Hollow circles at one-sided values, as the seeds draw them; one legend entry per meaning.
     At an end of the range only the side inside it is drawn."""
-    hollow = dict(marker="o", s=42 * scale, facecolors="white", edgecolors=MARKER_COLOR,
+    hollow = dict(marker="o", s=42 * scale, facecolors="white", edgecolors=color,
                   linewidths=1.4 * scale, zorder=5, clip_on=False)
     labels = set()
     low, high = series.x[0], series.x[-1]
 
     def label(text: str) -> str | None:
-        if text in labels:
+        if text in labels or not labelled:
             return None
         labels.add(text)
         return text
@@ -245,7 +249,7 @@ def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0) -> Non
         if order == 0 and b.is_jump:
             limits = inside(b.left_value, b.right_value, b.x)
             ax.scatter([b.x] * len(limits), limits, label=label("one-sided limits"), **hollow)
-            ax.scatter([b.x], [series.y[at]], s=30 * scale, color=MARKER_COLOR, zorder=6,
+            ax.scatter([b.x], [series.y[at]], s=30 * scale, color=color, zorder=6,
                        label=label("value at the jump"))
         elif order == 0:
             ax.scatter([b.x], [series.y[at]], label=label("kink: no derivative"), **hollow)
@@ -272,7 +276,9 @@ def _random_band(ax, series: Series, order: int, color: str) -> bool:
     return True
 
 
-def _draw_curve(ax, series: Series, order: int, color: str, label: str | None, **style) -> None:
+def _draw_curve(ax, series: Series, order: int, color: str | None = None, label: str | None = None,
+                **style) -> None:
+    color = color or ORDER_COLORS[order]
     if _random_band(ax, series, order, color):
         return
     ax.plot(*curve_data(series, order), color=color, label=label, **style)
@@ -359,40 +365,42 @@ def _levels_to_try(spec: FigureSpec, width: float, height: float) -> tuple[FitLe
 
 
 def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
-    rows = list(dict.fromkeys(s.function for s in series))
+    {"overlay": _draw_overlay, "combined": _draw_combined}.get(spec.layout, _draw_rows)(
+        figure, series, spec, level)
+    if spec.title:
+        figure.suptitle(spec.title, fontsize=13 * level.scale)
+
+
+def _groups(series: Sequence[Series]) -> list[list[Series]]:
+    """The series of each function, in order: its sweep combinations or compose depths."""
+    functions = list(dict.fromkeys(s.function for s in series))
+    return [[s for s in series if s.function == f] for f in functions]
+
+
+def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
+    """A row per function, a column per order (then the Jacobian)."""
+    groups = _groups(series)
     columns = spec.order + 1 + (1 if spec.jacobian else 0)
-    axes = figure.subplots(len(rows), columns, squeeze=False, sharex="row")
-    for row, function in enumerate(rows):
-        members = [s for s in series if s.function == function]
+    axes = figure.subplots(len(groups), columns, squeeze=False, sharex="row")
+    for row, members in enumerate(groups):
         composed = members[0].compose is not None
-        entry = REGISTRY[function]
+        entry = REGISTRY[members[0].function]
+        styles, scale_bar = curve_styles(members, level)
         for order in range(spec.order + 1):
             ax = axes[row][order]
             _style_axes(ax, spec, order)
-            ax.set_title(_panel_title(members[0], order, composed, level.title_lines))
+            ax.set_title(_panel_title(members[0], order, composed, level.title_lines,
+                                      swept=bool(members[0].swept)))
             if order in members[0].missing:
                 ax.text(0.5, 0.5, _note(members[0].missing[order], level), transform=ax.transAxes,
                         ha="center", va="center", color="0.3")
                 ax.set_yticks([])
                 continue
-            depth_colors = _depth_colors(members) if composed else None
-            for index, member in enumerate(members):
-                if composed:
-                    style = dict(ls=COMPOSE_DASHES[index % len(COMPOSE_DASHES)],
-                                 lw=max(2.6 - 0.3 * index, 1.0) * max(level.scale, 0.7))
-                    label = f"K = {member.compose}" if len(members) <= MAX_LEGEND_DEPTHS else None
-                    _draw_curve(ax, member, order, depth_colors[index], label, **style)
-                else:
-                    _draw_curve(ax, member, order, ORDER_COLORS[order], None)
-            plain = [m for m in members if m.compose in (None, 1)]
-            if plain:
-                _mark_breakpoints(ax, plain[0], order, level.scale)
-            if order == 0 and len(plain) == len(members):  # a composition has other asymptotes
-                # y = 0 is drawn as the axis line already; a dashed line under it would hide
-                levels = [v for v in entry.asymptotes(members[0].params) if v != 0]
-                for index, value in enumerate(levels):
-                    ax.axhline(value, color="0.45", lw=1.0, ls="--", zorder=1,
-                               label=None if index else "asymptote")
+            for member, style in zip(members, styles):
+                _draw_curve(ax, member, order, **style)
+            _mark_members(ax, members, styles, order, level)
+            if order == 0 and not composed and not members[0].swept:
+                _asymptotes(ax, members[0])
             if order == 1 and entry.derivative_note:
                 ax.text(0.03, 0.95, _note(entry.derivative_note, level, True), transform=ax.transAxes,
                         fontsize=9 * level.scale, style="italic", color="0.25", va="top")
@@ -400,28 +408,157 @@ def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, lev
             _legend(ax, level, many_points=len(members[0].x) > 5000)
         if spec.jacobian:
             _draw_jacobian(figure, axes[row][-1], members[0], spec)
-        if composed and len(members) > MAX_LEGEND_DEPTHS:
-            _depth_colorbar(figure, axes[row][: spec.order + 1], members)
-    if spec.title:
-        figure.suptitle(spec.title, fontsize=13 * level.scale)
+        if scale_bar:
+            _colorbar(figure, axes[row][: spec.order + 1], *scale_bar)
 
 
-MAX_LEGEND_DEPTHS = 8  # more compose depths get a sequential colour scale and a colour bar
+def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
+    """One panel per order, every function (and sweep value) a curve on it."""
+    axes = figure.subplots(1, spec.order + 1, squeeze=False, sharex="row")[0]
+    styles = [dict(color=COMPOSE_COLORS[i % len(COMPOSE_COLORS)],
+                   ls=COMPOSE_DASHES[i % len(COMPOSE_DASHES)],
+                   lw=_width(i, level), label=_curve_label(s, with_function=True))
+              for i, s in enumerate(series)]
+    for order, ax in enumerate(axes):
+        _style_axes(ax, spec, order)
+        title = [ORDER_NAMES[order], ORDER_LABELS[order] + (" by autograd" if order else "")]
+        ax.set_title("\n".join(title[: min(level.title_lines, 2)]))
+        notes = []
+        for member, style in zip(series, styles):
+            if order in member.missing:
+                notes.append(member.missing[order].replace("\n", " "))
+                continue
+            _draw_curve(ax, member, order, **style)
+            _mark_breakpoints(ax, member, order, level.scale, style["color"], labelled=False)
+        if notes:
+            ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
+                    fontsize=9 * level.scale, color="0.3", va="top")
+        drawn = [m for m in series if order not in m.missing]
+        if drawn:
+            _pad_flat(ax, drawn, order)
+        _legend(ax, level, many_points=max(len(m.x) for m in series) > 5000)
 
 
-def _depth_colors(members: Sequence[Series]) -> list:
-    if len(members) <= MAX_LEGEND_DEPTHS:
-        return [COMPOSE_COLORS[i % len(COMPOSE_COLORS)] for i in range(len(members))]
-    depths = [m.compose for m in members]
-    norm = matplotlib.colors.Normalize(min(depths), max(depths))
-    return [matplotlib.colormaps["viridis"](norm(k)) for k in depths]
+# the dashes of f and of its first, second and third derivative on combined axes
+COMBINED_DASHES = ("-", (0, (6, 2)), (0, (6, 2, 1, 2)), (0, (1, 1.5)))
 
 
-def _depth_colorbar(figure: Figure, axes, members: Sequence[Series]) -> None:
-    depths = [m.compose for m in members]
+def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
+    """One panel per function with f and its derivatives on the same axes, as seed 003 draws
+    them: a colour per order, or per sweep value with dashes per order."""
+    groups = _groups(series)
+    axes = figure.subplots(len(groups), 1, squeeze=False)[:, 0]
+    for ax, members in zip(axes, groups):
+        swept = bool(members[0].swept)
+        _style_axes(ax, spec, 0)
+        ax.set_ylabel(", ".join(ORDER_LABELS[: spec.order + 1]))
+        lines = _panel_title(members[0], 0, False, level.title_lines, swept=swept).split("\n")
+        lines[0] = f"{members[0].function}: f(x) and its derivatives"
+        ax.set_title("\n".join(lines))
+        styles, scale_bar = curve_styles(members, level)
+        notes = []
+        for order in range(spec.order + 1):
+            if order in members[0].missing:
+                notes.append(members[0].missing[order].replace("\n", " "))
+                continue
+            for index, (member, style) in enumerate(zip(members, styles)):
+                if swept:
+                    style = dict(style, ls=COMBINED_DASHES[order],
+                                 label=style["label"] if order == 0 else None)
+                else:
+                    style = dict(color=ORDER_COLORS[order], ls=COMBINED_DASHES[order],
+                                 lw=_width(order, level), label=ORDER_LABELS[order])
+                _draw_curve(ax, member, order, **style)
+                if order < 2:
+                    _mark_breakpoints(ax, member, order, level.scale, style["color"],
+                                      labelled=not swept and index == 0)
+        if swept:  # which dashes are which order
+            for order in range(spec.order + 1):
+                if order not in members[0].missing:
+                    ax.plot([], [], color="0.3", ls=COMBINED_DASHES[order], lw=1.5 * level.scale,
+                            label=ORDER_LABELS[order])
+        if notes:
+            ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
+                    fontsize=9 * level.scale, color="0.3", va="top")
+        _legend(ax, level, many_points=len(members[0].x) > 5000)
+        if scale_bar:
+            _colorbar(figure, [ax], *scale_bar)
+
+
+MAX_LEGEND_CURVES = 8  # more compose depths get a sequential colour scale and a colour bar
+MAX_LEGEND_VALUES = 5  # and so does a swept parameter with more values than this
+
+
+def _width(index: int, level: FitLevel) -> float:
+    """Each curve a little thinner than the one before, so that coinciding curves stay visible."""
+    return max(2.6 - 0.3 * index, 1.0) * max(level.scale, 0.7)
+
+
+def _curve_label(series: Series, with_function: bool = False) -> str:
+    parts = [f"{name} = {_fmt(value)}" for name, value in series.swept.items()]
+    if series.compose is not None:
+        parts.append(f"K = {series.compose}")
+    if not with_function:
+        return ", ".join(parts)
+    return series.function + (f" ({', '.join(parts)})" if parts else "")
+
+
+def curve_styles(members: Sequence[Series], level: FitLevel):
+    """(styles, colour bar) for the curves of one function: its compose depths or sweep values.
+    A style is colour, dashes, width and label. Colour follows the depth or the first swept
+    parameter, dashes the second; with too many values for a legend, colour comes from a
+    sequential scale and the colour bar is (values, name)."""
+    if len(members) == 1 and not members[0].swept and members[0].compose is None:
+        return [dict(color=None, label=None)], None
+    if members[0].compose is not None:
+        keys, name = [m.compose for m in members], "K (times composed)"
+        many = len(members) > MAX_LEGEND_CURVES
+    else:
+        name = next(iter(members[0].swept))
+        keys = [m.swept[name] for m in members]
+        many = len(set(keys)) > MAX_LEGEND_VALUES and all(
+            isinstance(k, (int, float)) and not isinstance(k, bool) for k in keys)
+    distinct = list(dict.fromkeys(keys))
+    if many:
+        norm = matplotlib.colors.Normalize(min(distinct), max(distinct))
+        colors = [matplotlib.colormaps["viridis"](norm(k)) for k in keys]
+    else:
+        colors = [COMPOSE_COLORS[distinct.index(k) % len(COMPOSE_COLORS)] for k in keys]
+    second = list(members[0].swept)[1:2]
+    dash_keys = [m.swept[second[0]] for m in members] if second else list(range(len(members)))
+    dash_values = list(dict.fromkeys(dash_keys))
+    styles = []
+    for index, (member, color) in enumerate(zip(members, colors)):
+        dashes = COMPOSE_DASHES[dash_values.index(dash_keys[index]) % len(COMPOSE_DASHES)]
+        styles.append(dict(color=color, ls=dashes, lw=_width(index, level),
+                           label=None if many else _curve_label(member)))
+    return styles, ((distinct, name) if many else None)
+
+
+def _mark_members(ax, members: Sequence[Series], styles, order: int, level: FitLevel) -> None:
+    """Breakpoint markers: the plain curve's in black; a sweep's in each curve's colour; a
+    composition's at K = 1 only, as the plain figure has them."""
+    if members[0].swept:
+        for index, (member, style) in enumerate(zip(members, styles)):
+            _mark_breakpoints(ax, member, order, level.scale, style["color"], labelled=index == 0)
+        return
+    plain = [m for m in members if m.compose in (None, 1)]
+    if plain:
+        _mark_breakpoints(ax, plain[0], order, level.scale)
+
+
+def _asymptotes(ax, series: Series) -> None:
+    # y = 0 is drawn as the axis line already; a dashed line under it would hide
+    levels = [v for v in REGISTRY[series.function].asymptotes(series.params) if v != 0]
+    for index, value in enumerate(levels):
+        ax.axhline(value, color="0.45", lw=1.0, ls="--", zorder=1,
+                   label=None if index else "asymptote")
+
+
+def _colorbar(figure: Figure, axes, values, name: str) -> None:
     mappable = matplotlib.cm.ScalarMappable(
-        matplotlib.colors.Normalize(min(depths), max(depths)), matplotlib.colormaps["viridis"])
-    figure.colorbar(mappable, ax=list(axes), label="K (times composed)", shrink=0.9)
+        matplotlib.colors.Normalize(min(values), max(values)), matplotlib.colormaps["viridis"])
+    figure.colorbar(mappable, ax=list(axes), label=name, shrink=0.9)
 
 
 def _note(text: str, level: FitLevel, last_line_only: bool = False) -> str:

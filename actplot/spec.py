@@ -3,6 +3,7 @@ batch specs and the Python API share. No torch and no matplotlib here."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
@@ -21,6 +22,8 @@ MAX_POINTS = 1_000_000
 MAX_VECTOR_POINTS = 5_000
 MAX_ORDER = 3
 MAX_COMPOSE = 64
+MAX_SWEEP_CURVES = 64  # curves per function from swept parameters (their product)
+LAYOUTS = ("rows", "overlay", "combined")
 DEFAULT_RANGE = (-5.0, 5.0)
 DEFAULT_POINTS = 1000
 DEFAULT_DPI = 150
@@ -41,9 +44,20 @@ Assignment = tuple["str | None", str, Any]
 
 
 @dataclass(frozen=True)
+class Sweep:
+    """Values that a parameter of one function takes, one curve each: -p alpha=0,0.1,1."""
+
+    name: str
+    values: tuple
+
+
+@dataclass(frozen=True)
 class FigureSpec:
     functions: tuple[str, ...]
     params: Mapping[str, Mapping[str, Any]]  # every parameter of every function, resolved
+    # function -> swept parameters; params then holds each one's first value
+    sweeps: Mapping[str, tuple[Sweep, ...]] = field(default_factory=dict)
+    layout: str = "rows"
     range: tuple[float, float] = DEFAULT_RANGE
     points: int = DEFAULT_POINTS
     order: int = 0
@@ -59,7 +73,17 @@ class FigureSpec:
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["params"] = {name: dict(p) for name, p in self.params.items()}
+        data["sweeps"] = {name: [[s.name, list(s.values)] for s in sweeps]
+                          for name, sweeps in self.sweeps.items()}
         return data
+
+    def variants(self, function: str) -> list[dict[str, Any]]:
+        """Every combination of the function's swept values, as full parameter dicts; one
+        (its params) when nothing is swept."""
+        sweeps = self.sweeps.get(function, ())
+        combos = itertools.product(*(s.values for s in sweeps))
+        return [{**self.params[function], **{s.name: v for s, v in zip(sweeps, combo)}}
+                for combo in combos]
 
 
 @dataclass
@@ -80,6 +104,7 @@ class Series:
     smooth_breaks: list[float] = field(default_factory=list)  # where only higher orders may jump
     compose: int | None = None
     jacobian: Any = None
+    swept: dict[str, Any] = field(default_factory=dict)  # the swept parameters' values, if any
 
     @property
     def dy(self):
@@ -170,10 +195,15 @@ def normalize_assignments(params: Mapping[str, Any] | Iterable[Assignment] | Non
     return assignments
 
 
-def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]) -> dict[str, dict]:
-    """Apply assignments to the functions' defaults. An untargeted one applies to every function
-    that has the parameter, and is an error only when none of them has it."""
+def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]
+                   ) -> tuple[dict[str, dict], dict[str, tuple[Sweep, ...]]]:
+    """Apply assignments to the functions' defaults; (resolved, sweeps). An untargeted one
+    applies to every function that has the parameter, and is an error only when none has it. A
+    list of values is a sweep. A parameter set twice for one function is an error, never
+    silently overridden."""
     resolved = {name: REGISTRY[name].defaults() for name in functions}
+    sweeps: dict[str, dict[str, Sweep]] = {name: {} for name in functions}
+    given: dict[tuple[str, str], str] = {}
     for target, name, value in assignments:
         if target is not None:
             canonical = canonical_name(target)
@@ -186,16 +216,39 @@ def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]) 
         if not targets or REGISTRY[targets[0]].parameter(name) is None:
             raise SpecError("params", f"unknown parameter '{name}'; {_valid_parameters(targets or functions)}")
         for function in targets:
+            if (function, name) in given:
+                raise SpecError("params", f"{function}.{name} is given twice; to draw several "
+                                          f"values, sweep it: -p {name}=V1,V2,V3 (or "
+                                          f"{name}=START:STOP:COUNT), or {{ {name} = [V1, V2] }} "
+                                          "in a spec")
+            given[(function, name)] = "set"
             parameter = REGISTRY[function].parameter(name)
+            values = list(value) if isinstance(value, (list, tuple)) else None
             try:
-                resolved[function][name] = parameter.coerce(value)
+                if values is None:
+                    resolved[function][name] = parameter.coerce(value)
+                    continue
+                if not values:
+                    raise ValueError("a sweep needs at least one value")
+                coerced = tuple(dict.fromkeys(parameter.coerce(v) for v in values))
             except ValueError as error:
                 raise SpecError("params", f"{function}.{name}: {error}") from None
+            resolved[function][name] = coerced[0]
+            if len(coerced) > 1:
+                sweeps[function][name] = Sweep(name, coerced)
+    result = {f: tuple(by_name.values()) for f, by_name in sweeps.items() if by_name}
     for function, values in resolved.items():
-        problem = REGISTRY[function].validate(values)
-        if problem:
-            raise SpecError("params", f"{function}: {problem}")
-    return resolved
+        swept = result.get(function, ())
+        curves = math.prod(len(sweep.values) for sweep in swept)
+        if curves > MAX_SWEEP_CURVES:
+            raise SpecError("params", f"{function}: the sweep of {' x '.join(s.name for s in swept)} "
+                                      f"makes {curves} curves; at most {MAX_SWEEP_CURVES}")
+        for combo in itertools.product(*(s.values for s in swept)):
+            variant = {**values, **{s.name: v for s, v in zip(swept, combo)}}
+            problem = REGISTRY[function].validate(variant)
+            if problem:
+                raise SpecError("params", f"{function}: {problem}")
+    return resolved, result
 
 
 def _valid_parameters(functions: Sequence[str]) -> str:
@@ -211,7 +264,7 @@ def _valid_parameters(functions: Sequence[str]) -> str:
 
 
 BUILD_OPTIONS = ("params", "range", "points", "grad", "order", "device", "dtype", "at", "compose",
-                 "jacobian", "train", "seed", "title", "size", "dpi")
+                 "jacobian", "train", "seed", "title", "size", "dpi", "layout")
 
 
 def build_spec(
@@ -232,6 +285,7 @@ def build_spec(
     title: str | None = None,
     size: Sequence[float] | None = None,
     dpi: int = DEFAULT_DPI,
+    layout: str = "rows",
 ) -> FigureSpec:
     """Validate everything that can be validated without torch; raise SpecError naming the field.
     Types are strict: the API and batch specs get the same refusals as the CLI's parser."""
@@ -251,8 +305,8 @@ def build_spec(
     dtype = _text("dtype", dtype, "one of " + ", ".join(DTYPES))
     if dtype not in DTYPES:
         raise SpecError("dtype", f"'{dtype}' is not a dtype; choose one of {', '.join(DTYPES)}")
-    resolved = resolve_params(names, assignments)
-    _check_params_fit(resolved, dtype)
+    resolved, sweeps = resolve_params(names, assignments)
+    _check_params_fit(resolved, sweeps, dtype)
     range = _sequence("range", range, "two numbers [min, max]")
     if len(range) != 2:
         raise SpecError("range", f"range is two numbers [min, max], not {range!r}")
@@ -293,6 +347,17 @@ def build_spec(
         if not compose:
             raise SpecError("compose", "give at least one depth, such as 1,2,4")
 
+    layout = _text("layout", layout, "one of " + ", ".join(LAYOUTS))
+    if layout not in LAYOUTS:
+        raise SpecError("layout", f"'{layout}' is not a layout; choose one of {', '.join(LAYOUTS)}")
+    if layout != "rows" and (jacobian or compose):
+        flag = "jacobian" if jacobian else "compose"
+        raise SpecError(flag, f"{flag} draws its own panels beside or within each function's row, "
+                              f"so it needs the rows layout, not {layout}")
+    if compose and sweeps:
+        raise SpecError("compose", "cannot be combined with a parameter sweep: each would draw "
+                                   "a curve per value; use one or the other")
+
     if jacobian:
         others = [n for n in names if not REGISTRY[n].vector]
         if others:
@@ -314,9 +379,9 @@ def build_spec(
     if not device:
         raise SpecError("device", "device must be text such as cpu or cuda:0, not ''")
     spec = FigureSpec(
-        functions=names, params=resolved, range=(low, high), points=points, order=order,
-        device=device, dtype=dtype, at=at, compose=compose, jacobian=bool(jacobian),
-        title=title, size=_size(size), dpi=dpi,
+        functions=names, params=resolved, sweeps=sweeps, layout=layout, range=(low, high),
+        points=points, order=order, device=device, dtype=dtype, at=at, compose=compose,
+        jacobian=bool(jacobian), title=title, size=_size(size), dpi=dpi,
     )
     _check_size_holds_panels(spec)
     _check_array_budget(spec)
@@ -338,31 +403,45 @@ def _size(size: Any) -> tuple[float, float] | None:
     return size
 
 
-def _check_params_fit(resolved: Mapping[str, Mapping[str, Any]], dtype: str) -> None:
+def _check_params_fit(resolved: Mapping[str, Mapping[str, Any]],
+                      sweeps: Mapping[str, tuple[Sweep, ...]], dtype: str) -> None:
     """torch converts each parameter to the input's dtype: 1e308 overflows float32, and so does
     the reciprocal of a tiny scale (celu divides by alpha)."""
     for function, values in resolved.items():
+        swept = {s.name: s.values for s in sweeps.get(function, ())}
         for parameter in REGISTRY[function].params:
-            value = values[parameter.name]
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
-                continue
-            if parameter.name == "seed":
-                continue
-            # torch hands a divisor's scalars through float32 even for float64 inputs (celu)
-            limit = min(DTYPE_MAX[dtype], DTYPE_MAX["float32"]) if parameter.divides \
-                else DTYPE_MAX[dtype]
-            too_big = abs(value) > limit
-            too_small = parameter.divides and value != 0 and abs(1 / value) > limit
-            if too_big or too_small:
-                bound = f"|{parameter.name}| <= {limit:g}" if too_big else \
-                    f"|{parameter.name}| >= {1 / limit:.3g}"
-                raise SpecError("params", f"{function}.{parameter.name} = {value:g} overflows "
-                                          f"{dtype} in torch; use {bound}, or --dtype float64")
+            for value in swept.get(parameter.name, (values[parameter.name],)):
+                _check_param_fits(function, parameter, value, dtype)
+
+
+def _check_param_fits(function: str, parameter, value: Any, dtype: str) -> None:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or parameter.name == "seed":
+        return
+    # torch hands a divisor's scalars through float32 even for float64 inputs (celu)
+    limit = min(DTYPE_MAX[dtype], DTYPE_MAX["float32"]) if parameter.divides else DTYPE_MAX[dtype]
+    too_big = abs(value) > limit
+    too_small = parameter.divides and value != 0 and abs(1 / value) > limit
+    if too_big or too_small:
+        bound = f"|{parameter.name}| <= {limit:g}" if too_big else \
+            f"|{parameter.name}| >= {1 / limit:.3g}"
+        raise SpecError("params", f"{function}.{parameter.name} = {value:g} overflows {dtype} in "
+                                  f"torch; use {bound}, or --dtype float64")
 
 
 def grid_shape(spec: FigureSpec) -> tuple[int, int]:
-    """(rows, columns) of panels: a row per function, a column per order, then the Jacobian."""
+    """(rows, columns) of panels. rows: a row per function, a column per order, then the
+    Jacobian; overlay: one row, a column per order; combined: a row per function, one column."""
+    if spec.layout == "overlay":
+        return 1, spec.order + 1
+    if spec.layout == "combined":
+        return len(spec.functions), 1
     return len(spec.functions), spec.order + 1 + (1 if spec.jacobian else 0)
+
+
+def curve_count(spec: FigureSpec) -> int:
+    """Curves computed: each function's sweep combinations, or its compose depths."""
+    depths = len(spec.compose or (1,))
+    return sum(len(spec.variants(f)) for f in spec.functions) * depths
 
 
 def minimum_size(spec: FigureSpec) -> tuple[float, float]:
@@ -394,7 +473,7 @@ def _check_size_holds_panels(spec: FigureSpec) -> None:
 
 
 def _check_array_budget(spec: FigureSpec) -> None:
-    curves = len(spec.functions) * len(spec.compose or (1,))
+    curves = curve_count(spec)
     samples = len(spec.at) if spec.at is not None else spec.points
     arrays = spec.order + 2  # x, y and each derivative, as float64
     needed = samples * curves * arrays * 8
