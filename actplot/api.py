@@ -110,6 +110,18 @@ def render_to_bytes(spec: FigureSpec, fmt: str) -> bytes:
     return buffer.getvalue()
 
 
+def info(functions: Iterable[str] | str, params: Any = None) -> list[dict]:
+    """The computed properties of each function (and each swept value), as `actplot info --json`
+    gives them: range, monotonic, continuity, saturates, dead_zone, moments, gain, torch_gain..."""
+    from . import properties
+
+    spec = build_spec(functions, params=params)
+    records = []
+    for name in spec.functions:
+        records += [properties.properties(name, variant) for variant in spec.variants(name)]
+    return records
+
+
 def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str | None = None,
          **options: Any) -> Path:
     """Write a figure (.png, .svg, .pdf) or the data (.csv, .json) to path, atomically."""
@@ -122,4 +134,4 @@ def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str
     return render_to_file(_spec(functions, options), path, fmt)
 
 
-__all__ = ["ActplotError", "evaluate", "plot", "save", "render_to_file", "compute_series"]
+__all__ = ["ActplotError", "evaluate", "info", "plot", "save", "render_to_file", "compute_series"]

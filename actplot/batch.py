@@ -379,7 +379,11 @@ def _parameter_rows(name: str) -> list[tuple[str, str, str, str]]:
 
 
 def write_index(out_dir: str | os.PathLike, jobs: list[Job], grad: bool) -> None:
-    """index.html (opens from disk, no network) and index.md beside the gallery's figures."""
+    """index.html (opens from disk, no network) and index.md beside the gallery's figures, with
+    each function's computed properties (actplot info)."""
+    from .output import describe
+    from .properties import properties
+
     root = Path(out_dir)
     cards, sections = [], ["# actplot gallery", "",
                            f"Every registered activation{' and its derivative' if grad else ''}, "
@@ -398,10 +402,14 @@ def write_index(out_dir: str | os.PathLike, jobs: list[Job], grad: bool) -> None
         derivative = ("<p>The right panel is its first derivative, by autograd" +
                       (": the Jacobian diagonal." if entry.vector else ".") + "</p>") if grad else ""
         note = f"<p class=note>{html.escape(entry.derivative_note)}</p>" if entry.derivative_note else ""
+        facts = describe(properties(name, entry.defaults()))
+        facts_html = '<dl class="properties">' + "".join(
+            f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>" for label, text in facts
+        ) + "</dl>"
         cards.append(
             f'<section id="{name}"><h2>{name}{html.escape(aliases)}</h2>'
             f"<p>{html.escape(entry.summary)}</p><p>f(x) = <code>{html.escape(formula)}</code></p>"
-            f"{table_html}{derivative}{note}"
+            f"{table_html}{facts_html}{derivative}{note}"
             f'<img src="{html.escape(job.relative)}" alt="{name} and its derivative" loading="eager">'
             f"</section>")
         sections += [f"## {name}{aliases}", "", entry.summary, "", f"f(x) = `{formula}`", ""]
@@ -409,6 +417,9 @@ def write_index(out_dir: str | os.PathLike, jobs: list[Job], grad: bool) -> None
             sections += ["| parameter | default | values | |", "|---|---|---|---|"]
             sections += [f"| `{n}` | {v} | {d} | {doc} |" for n, v, d, doc in params]
             sections.append("")
+        sections += ["| property | value |", "|---|---|"]
+        sections += [f"| {label} | {text} |" for label, text in facts]
+        sections.append("")
         if entry.derivative_note:
             sections += [entry.derivative_note.replace("\n", " "), ""]
         sections += [f"![{name}]({job.relative})", ""]
@@ -421,6 +432,10 @@ img {{ max-width: 100%; height: auto; display: block; margin-top: .5em; }}
 table {{ border-collapse: collapse; font-size: 90%; }}
 td, th {{ border: 1px solid #ddd; padding: .2em .5em; text-align: left; }}
 .note {{ font-style: italic; }}
+dl.properties {{ display: grid; grid-template-columns: max-content auto; gap: .1em 1em;
+  font-size: 90%; background: #f6f8fa; padding: .5em .8em; border-radius: 4px; }}
+dl.properties dt {{ font-weight: bold; }}
+dl.properties dd {{ margin: 0; }}
 </style></head><body>
 <h1>actplot gallery</h1>
 <p>Every registered activation{' and its derivative' if grad else ''}, drawn by actplot {__version__}.</p>

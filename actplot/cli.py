@@ -358,6 +358,36 @@ def _show(spec, written: str | None = None) -> None:
     plt.show()
 
 
+@cli.command()
+@click.argument("functions", nargs=-1, required=True, type=FunctionName())
+@click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
+              help="Set a parameter (NAME=VALUE or FUNCTION.NAME=VALUE); a sweep gives a column "
+                   "per value.")
+@click.option("--json", "as_json", is_flag=True, help="Print the properties as JSON.")
+def info(functions, params, as_json):
+    """Properties of FUNCTIONS, computed: range, monotonicity, continuity, saturation, dead zones,
+    Gaussian moments and the initialisation gain (with torch's, where it has one).
+
+    \b
+    actplot info relu tanh selu
+    actplot info leaky_relu -p negative_slope=0,0.1,1 --json
+    """
+    try:
+        spec = build_spec(functions, params=list(params))
+    except SpecError as error:
+        raise usage_error(error) from None
+    from . import api, output
+
+    records = api.info(spec.functions, params=list(params))
+    if as_json:
+        click.echo(json.dumps({"functions": records}, indent=1))
+        return
+    swept = {name: [s.name for s in spec.sweeps.get(name, ())] for name in spec.functions}
+    for record in records:
+        record["swept"] = {k: record["params"][k] for k in swept[record["function"]]}
+    click.echo(output.info_table(records), nl=False)
+
+
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
 def list_functions(as_json):

@@ -195,3 +195,58 @@ def _columns(record: dict, keys: Sequence[str]) -> list[list]:
 
 def _cell(value) -> str:
     return "n/a" if value is None else repr(value)
+
+
+PROPERTY_LABELS = (
+    ("range", "range"), ("monotonic", "monotonic"), ("derivative_monotonic", "f' monotonic"),
+    ("continuity", "continuity"), ("zero_centered", "f(0) = 0"),
+    ("identity_near_origin", "identity near 0"), ("saturates", "f' -> 0 (left, right)"),
+    ("dead_zone", "f' = 0 on"), ("moments", "E[f], E[f^2], E[f'^2]"),
+    ("gain", "init gain"), ("torch_gain", "torch's gain"),
+)
+
+
+def _interval(low: float | None, high: float | None) -> str:
+    """[0, inf) and the like: an unbounded end is open."""
+    return (f"({'-inf' if low is None else ''}" if low is None else f"[{low:.6g}") + ", " + \
+        ("inf)" if high is None else f"{high:.6g}]")
+
+
+def describe(record: dict) -> list[tuple[str, str]]:
+    """An info record (properties.properties) as (label, text) rows for people."""
+    if record.get("note"):
+        return [("note", record["note"])]
+
+    def yes(value) -> str:
+        return "yes" if value else "no"
+
+    zones = record["dead_zone"] or []
+    moments = record["moments"]
+    texts = {
+        "range": _interval(*record["range"]),
+        "monotonic": yes(record["monotonic"]),
+        "derivative_monotonic": yes(record["derivative_monotonic"]),
+        "continuity": record["continuity"],
+        "zero_centered": yes(record["zero_centered"]),
+        "identity_near_origin": yes(record["identity_near_origin"]),
+        "saturates": f"{yes(record['saturates']['left'])}, {yes(record['saturates']['right'])}",
+        "dead_zone": " and ".join(_interval(a, b) for a, b in zones) or "nowhere",
+        # to the quadrature's 1e-6, with no "-0.000000"
+        "moments": ", ".join(f"{0.0 if abs(moments[k]) < 5e-7 else moments[k]:.6f}"
+                             for k in ("mean", "mean_square", "derivative_mean_square")),
+        "gain": "-" if record["gain"] is None else f"{record['gain']:.6f}",
+        "torch_gain": "-" if record["torch_gain"] is None else f"{record['torch_gain']:.6f}",
+    }
+    return [(label, texts[key]) for key, label in PROPERTY_LABELS]
+
+
+def info_table(records: Sequence[dict]) -> str:
+    """A property per row, a function per column, for comparing a few functions."""
+    headers = ["property"] + [r["function"] + "".join(f" {k}={v}" for k, v in r.get("swept", {}).items())
+                              for r in records]
+    columns = [describe(r) for r in records]
+    labels = [label for label, _ in max(columns, key=len)]
+    rows = [[label] + [dict(column).get(label, "") for column in columns] for label in labels]
+    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in [headers, *rows]]
+    return "\n".join(lines) + "\n"

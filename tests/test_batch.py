@@ -180,6 +180,8 @@ def test_gallery(invoke, tmp_path):
             assert f"<code>{p.name}</code>" in page and f"`{p.name}`" in markdown
     assert "http://" not in page and "https://" not in page  # opens from disk with no network
     assert "\\max(0,\\ x)" in page  # the formula
+    assert page.count('<dl class="properties">') == len(REGISTRY)  # actplot info, per function
+    assert "<dt>init gain</dt><dd>1.414214</dd>" in page and "| init gain | 1.414214 |" in markdown
     assert result.stderr == f"{len(REGISTRY)} written, 0 up to date, 0 failed\n"
     again = invoke("gallery", "-o", out, "--format", "png", "--grad")
     assert again.stderr == f"0 written, {len(REGISTRY)} up to date, 0 failed\n"

@@ -1,0 +1,196 @@
+"""`actplot info`: the properties that comparison tables list, computed rather than declared.
+
+Each value comes from the registry's declarations (breakpoints, smooth breaks, asymptotes) together
+with autograd in float64 over a wide grid and a fine one; the Gaussian moments come from
+Gauss-Legendre quadrature split at every breakpoint, so kinks and jumps cost no accuracy.
+torch, no matplotlib."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from .compute import differentiate
+from .registry import REGISTRY, Activation
+
+WIDE = 1e4  # "the real line": tails are read here
+FINE = 50.0  # dead zones are looked for on [-FINE, FINE], where no exp has underflowed
+QUADRATURE_LIMIT = 12.0  # the normal density is 2e-32 beyond: nothing to add
+QUADRATURE_PIECE = 0.5
+QUADRATURE_NODES = 32
+SATURATED = 1e-6  # |f'| at +-WIDE below this: f' tends to 0
+FLAT = 1e-12
+# torch.nn.init.calculate_gain's names for the functions that it knows
+TORCH_GAIN_NAMES = {"identity": "linear", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu",
+                    "leaky_relu": "leaky_relu", "selu": "selu"}
+KEYS = ("range", "monotonic", "derivative_monotonic", "continuity", "zero_centered",
+        "identity_near_origin", "saturates", "dead_zone", "moments", "gain", "torch_gain")
+
+
+def _grid(entry: Activation, params: dict) -> torch.Tensor:
+    """Log-spaced out to +-WIDE, linear on [-FINE, FINE], and each breakpoint with neighbours."""
+    tail = np.logspace(math.log10(FINE), math.log10(WIDE), 400)
+    breaks = [b.x for b in entry.breakpoints(params)] + list(entry.other_breaks(params))
+    near = [x0 + d * max(1.0, abs(x0)) for x0 in breaks for d in (-1e-9, 0.0, 1e-9)]
+    points = np.concatenate([-tail, np.linspace(-FINE, FINE, 40001), tail, near])
+    return torch.unique(torch.tensor(points, dtype=torch.float64))
+
+
+def _evaluate(entry: Activation, params: dict, x: torch.Tensor, order: int):
+    y, derivatives, _ = differentiate(entry, params, x, order)
+    return [y.numpy()] + [None if d is None else d.numpy() for d in derivatives]
+
+
+def _one_sided(entry: Activation, params: dict, x0: float, order: int) -> tuple:
+    """The order-th derivative just left and just right of x0; None where torch has none."""
+    delta = 1e-7 * max(1.0, abs(x0))
+    values = _evaluate(entry, params, torch.tensor([x0 - delta, x0 + delta], dtype=torch.float64),
+                       order)[order]
+    return None if values is None else (float(values[0]), float(values[1]))
+
+
+def _bound(values: np.ndarray, slopes: np.ndarray, end: int, asymptotes: list[float],
+           upper: bool) -> float | None:
+    """The sup (upper) or inf of f, or None where f grows without bound at that end."""
+    extreme = float(values.max() if upper else values.min())
+    at_end = float(values[end])
+    if at_end != extreme:
+        return extreme  # reached inside: the extreme itself
+    near = [a for a in asymptotes if abs(at_end - a) < 1e-2 * (1 + abs(a))]
+    if near:
+        return max(near) if upper else min(near)
+    return None if abs(slopes[end]) > SATURATED else extreme
+
+
+def _range(x, y, dy, asymptotes) -> list[float | None]:
+    low = min((_bound(y, dy, end, asymptotes, upper=False) for end in (0, -1)),
+              key=lambda v: -math.inf if v is None else v)
+    high = max((_bound(y, dy, end, asymptotes, upper=True) for end in (0, -1)),
+               key=lambda v: math.inf if v is None else v)
+    return [_tidy(low), _tidy(high)]
+
+
+def _tidy(value: float | None) -> float | None:
+    if value is None:
+        return None
+    rounded = round(value, 9)
+    return rounded + 0.0  # no -0.0
+
+
+def _monotonic(values: np.ndarray) -> bool:
+    steps = np.diff(values)
+    scale = FLAT * max(1.0, float(np.max(np.abs(values))))
+    return bool(np.all(steps >= -scale) or np.all(steps <= scale))
+
+
+def _dead_zones(entry, params, x: np.ndarray, dy: np.ndarray) -> list[list[float | None]] | None:
+    """Intervals on which f' is exactly 0, found on [-FINE, FINE]; a zone reaching an end of it
+    runs on to infinity when f' is 0 at +-WIDE too. Each finite end is a declared breakpoint."""
+    inside = np.abs(x) <= FINE
+    xs, zero = x[inside], dy[inside] == 0
+    zones = []
+    start = None
+    for i, flat in enumerate(np.append(zero, False)):
+        if flat and start is None:
+            start = i
+        elif not flat and start is not None:
+            if i - 1 > start:
+                zones.append([float(xs[start]), float(xs[i - 1])])
+            start = None
+    far = _evaluate(entry, params, torch.tensor([-WIDE, WIDE], dtype=torch.float64), 1)[1]
+    declared = {b.x for b in entry.breakpoints(params)}
+    result = []
+    for low, high in zones:
+        zone = [None if low == xs[0] and far[0] == 0 else low,
+                None if high == xs[-1] and far[1] == 0 else high]
+        # f' is exactly 0 on a piece bounded by breakpoints; elsewhere a 0 is an underflow
+        # (sigmoid' beyond x = 37 in float64), not a dead zone
+        if all(end is None or end in declared for end in zone):
+            result.append([_tidy(end) for end in zone])
+    return result or None
+
+
+def _continuity(entry: Activation, params: dict) -> str:
+    breakpoints = entry.breakpoints(params)
+    if any(b.is_jump for b in breakpoints):
+        return "discontinuous"
+    if breakpoints:
+        return "C0"
+    for order, name in ((2, "C1"), (3, "C2")):
+        for x0 in entry.other_breaks(params):
+            sides = _one_sided(entry, params, x0, order)
+            if sides is None:
+                continue
+            left, right = sides
+            if abs(right - left) > 1e-6 * (1 + abs(left) + abs(right)):
+                return name
+    return "Cinf"
+
+
+def _moments(entry: Activation, params: dict) -> dict[str, float]:
+    """E[f(z)], E[f(z)^2] and E[f'(z)^2] for z ~ N(0, 1), by Gauss-Legendre quadrature on pieces
+    of at most QUADRATURE_PIECE, split at every breakpoint and smooth break."""
+    cuts = {-QUADRATURE_LIMIT, QUADRATURE_LIMIT}
+    cuts |= {b.x for b in entry.breakpoints(params) if abs(b.x) < QUADRATURE_LIMIT}
+    cuts |= {x for x in entry.other_breaks(params) if abs(x) < QUADRATURE_LIMIT}
+    edges = sorted(cuts)
+    nodes, weights = np.polynomial.legendre.leggauss(QUADRATURE_NODES)
+    points, factors = [], []
+    for a, b in zip(edges[:-1], edges[1:]):
+        pieces = max(1, math.ceil((b - a) / QUADRATURE_PIECE))
+        for k in range(pieces):
+            lo = a + (b - a) * k / pieces
+            hi = a + (b - a) * (k + 1) / pieces
+            points.append((hi - lo) / 2 * nodes + (hi + lo) / 2)
+            factors.append((hi - lo) / 2 * weights)
+    z = np.concatenate(points)
+    w = np.concatenate(factors) * np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    y, dy = _evaluate(entry, params, torch.tensor(z, dtype=torch.float64), 1)
+    return {"mean": float(np.dot(w, y)), "mean_square": float(np.dot(w, y * y)),
+            "derivative_mean_square": float(np.dot(w, dy * dy))}
+
+
+def _torch_gain(name: str, params: dict) -> float | None:
+    if name not in TORCH_GAIN_NAMES:
+        return None
+    param = params.get("negative_slope") if name == "leaky_relu" else None
+    return float(torch.nn.init.calculate_gain(TORCH_GAIN_NAMES[name], param))
+
+
+def properties(name: str, params: dict) -> dict[str, Any]:
+    """The info record of one function with its parameters."""
+    entry = REGISTRY[name]
+    record: dict[str, Any] = {"function": name, "params": dict(params)}
+    if entry.vector:
+        record.update({key: None for key in KEYS})
+        record["note"] = "acts on a whole vector: these element-wise properties do not apply"
+        return record
+    x = _grid(entry, params)
+    y, dy = _evaluate(entry, params, x, 1)
+    x = x.numpy()
+    breakpoints = entry.breakpoints(params)
+    jumps = [b for b in breakpoints if b.is_jump]
+    at_zero = _evaluate(entry, params, torch.zeros(1, dtype=torch.float64), 1)
+    zero_sides = _one_sided(entry, params, 0.0, 1)
+    moments = _moments(entry, params)
+    record.update({
+        "range": _range(x, y, dy, list(entry.asymptotes(params))),
+        "monotonic": _monotonic(y),
+        # where f jumps, f' holds a Dirac delta: no function, monotonic or not
+        "derivative_monotonic": not jumps and _monotonic(dy),
+        "continuity": _continuity(entry, params),
+        "zero_centered": abs(float(at_zero[0][0])) <= FLAT,
+        "identity_near_origin": (abs(float(at_zero[0][0])) <= FLAT
+                                 and all(abs(s - 1) <= 1e-5 for s in zero_sides)
+                                 and not any(b.x == 0 for b in breakpoints)),
+        "saturates": {"left": bool(abs(dy[0]) < SATURATED), "right": bool(abs(dy[-1]) < SATURATED)},
+        "dead_zone": _dead_zones(entry, params, x, dy),
+        "moments": moments,
+        "gain": 1 / math.sqrt(moments["mean_square"]) if moments["mean_square"] > 0 else None,
+        "torch_gain": _torch_gain(name, params),
+    })
+    return record

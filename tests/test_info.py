@@ -1,0 +1,168 @@
+"""`actplot info`: properties computed from the registry and autograd, held to a table written
+from Wikipedia's comparison of activation functions, to closed-form Gaussian moments, and to the
+independent closed forms of tests/closed_forms.py over the whole registry."""
+
+from __future__ import annotations
+
+import json
+import math
+
+import numpy as np
+import pytest
+
+import actplot
+from actplot.registry import REGISTRY
+
+from .closed_forms import CASES, VECTOR_FUNCTIONS
+
+# Wikipedia, "Activation function", table of functions of one fold x: range, order of continuity,
+# monotonic, monotonic derivative, approximates the identity near the origin. Ranges are
+# [low, high] with None for an unbounded end; minima that the table gives as numbers to 3-4 digits.
+WIKIPEDIA = {
+    "identity": ((None, None), "Cinf", True, True, True),
+    "step": ((0, 1), "discontinuous", True, False, False),
+    "sigmoid": ((0, 1), "Cinf", True, False, False),
+    "tanh": ((-1, 1), "Cinf", True, False, True),
+    "relu": ((0, None), "C0", True, True, False),
+    "gelu": ((-0.17, None), "Cinf", False, False, False),
+    "softplus": ((0, None), "Cinf", True, True, False),
+    "elu": ((-1, None), "C1", True, True, True),  # alpha = 1: C1 and the identity near 0
+    "selu": ((-1.7581, None), "C0", True, False, False),
+    "leaky_relu": ((None, None), "C0", True, True, False),
+    "prelu": ((None, None), "C0", True, True, False),
+    "silu": ((-0.278, None), "Cinf", False, False, False),
+    "mish": ((-0.3088, None), "Cinf", False, False, False),
+    "softsign": ((-1, 1), "C1", True, False, True),
+}
+
+
+@pytest.fixture(scope="module")
+def records():
+    return {r["function"]: r for r in actplot.info(list(REGISTRY))}
+
+
+@pytest.mark.parametrize("name", sorted(WIKIPEDIA))
+def test_info_agrees_with_wikipedias_table(records, name):
+    (low, high), continuity, monotonic, derivative_monotonic, identity = WIKIPEDIA[name]
+    record = records[name]
+    got_low, got_high = record["range"]
+    for got, want in ((got_low, low), (got_high, high)):
+        if want is None:
+            assert got is None, f"{name}: range {record['range']}"
+        else:
+            digits = len(str(want).split(".")[1]) if "." in str(want) else 6
+            assert got == pytest.approx(want, abs=0.6 * 10**-digits), f"{name}: {record['range']}"
+    assert record["continuity"] == continuity
+    assert record["monotonic"] is monotonic
+    assert record["derivative_monotonic"] is derivative_monotonic
+    assert record["identity_near_origin"] is identity
+
+
+def _gauss(values: np.ndarray, z: np.ndarray, step: float) -> float:
+    """E[g(z)] for z ~ N(0, 1) by the midpoint rule (values at the midpoints z of cells of width
+    step whose edges hold every breakpoint): no quadrature shared with the code under test, and
+    accurate to about 1e-7 for these piecewise-smooth integrands."""
+    density = np.exp(-z * z / 2) / math.sqrt(2 * math.pi)
+    return float(np.sum(values * density) * step)
+
+
+@pytest.mark.parametrize("slope", [0.0, 0.1, 0.3, 1.0])
+def test_leaky_relu_moments_and_gain(slope):
+    (record,) = actplot.info("leaky_relu", params={"negative_slope": slope})
+    assert record["moments"]["mean_square"] == pytest.approx((1 + slope**2) / 2, abs=1e-9)
+    assert record["moments"]["mean"] == pytest.approx((1 - slope) / math.sqrt(2 * math.pi), abs=1e-9)
+    assert record["gain"] == pytest.approx(math.sqrt(2 / (1 + slope**2)), abs=1e-8)
+    assert record["torch_gain"] == pytest.approx(math.sqrt(2 / (1 + slope**2)), rel=1e-12)
+
+
+def test_closed_form_moments(records):
+    relu, identity, selu = records["relu"], records["identity"], records["selu"]
+    assert relu["moments"]["mean"] == pytest.approx(1 / math.sqrt(2 * math.pi), abs=1e-9)
+    assert relu["moments"]["mean_square"] == pytest.approx(0.5, abs=1e-9)
+    assert relu["moments"]["derivative_mean_square"] == pytest.approx(0.5, abs=1e-9)
+    assert relu["gain"] == pytest.approx(math.sqrt(2), abs=1e-8)
+    assert identity["moments"] == pytest.approx(
+        {"mean": 0.0, "mean_square": 1.0, "derivative_mean_square": 1.0}, abs=1e-9)
+    assert identity["gain"] == pytest.approx(1.0, abs=1e-9)
+    # SELU's constants make a unit normal input come out with mean 0 and variance 1
+    assert selu["moments"]["mean"] == pytest.approx(0.0, abs=1e-6)
+    assert selu["moments"]["mean_square"] == pytest.approx(1.0, abs=1e-6)
+    assert records["step"]["moments"]["mean"] == pytest.approx(0.5, abs=1e-9)
+    assert records["sign"]["moments"]["mean_square"] == pytest.approx(1.0, abs=1e-9)
+    assert records["sigmoid"]["moments"]["mean"] == pytest.approx(0.5, abs=1e-9)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_info_agrees_with_the_closed_forms(case):
+    """monotonic, zero_centered, saturation and the moments from the independent closed forms."""
+    (record,) = actplot.info(case.name, params=case.params)
+    fine = np.linspace(-12, 12, 240001)
+    f = case.evaluate(case.f, fine[::400])
+    steps = np.diff(f)
+    assert record["monotonic"] == bool(np.all(steps >= -1e-12) or np.all(steps <= 1e-12))
+    assert record["zero_centered"] == (abs(case.evaluate(case.f, np.array([0.0]))[0]) < 1e-12)
+    far = case.evaluate(case.df, np.array([-1e4, 1e4]))
+    assert record["saturates"] == {"left": abs(far[0]) < 1e-6, "right": abs(far[1]) < 1e-6}
+    if case.name in ("rrelu",):
+        return
+    step = 0.002
+    z = np.arange(-12, 12, step) + step / 2
+    values, slopes = case.evaluate(case.f, z), case.evaluate(case.df, z)
+    assert record["moments"]["mean"] == pytest.approx(_gauss(values, z, step), abs=2e-6)
+    assert record["moments"]["mean_square"] == pytest.approx(_gauss(values**2, z, step), abs=2e-6)
+    assert record["moments"]["derivative_mean_square"] == pytest.approx(
+        _gauss(slopes**2, z, step), abs=2e-6)
+
+
+def test_dead_zones_end_at_declared_breakpoints_and_agree_with_the_closed_forms(records):
+    assert records["relu"]["dead_zone"] == [[None, 0.0]]
+    assert records["hardtanh"]["dead_zone"] == [[None, -1.0], [1.0, None]]
+    assert records["hardshrink"]["dead_zone"] == [[-0.5, 0.5]]
+    assert records["relu6"]["dead_zone"] == [[None, 0.0], [6.0, None]]
+    for name in ("sigmoid", "tanh", "gelu", "elu"):  # f' underflows to 0 far out: not dead
+        assert records[name]["dead_zone"] is None
+
+
+def test_torch_gain_heuristics_differ_where_the_readme_says(records):
+    assert records["tanh"]["torch_gain"] == pytest.approx(5 / 3)
+    assert records["tanh"]["gain"] == pytest.approx(1.5925, abs=1e-4)
+    assert records["selu"]["torch_gain"] == pytest.approx(3 / 4)
+    assert records["selu"]["gain"] == pytest.approx(1.0, abs=1e-6)
+    assert records["sigmoid"]["torch_gain"] == 1.0
+    assert records["gelu"]["torch_gain"] is None
+
+
+def test_vector_functions_say_why_they_have_no_properties(records):
+    for name in VECTOR_FUNCTIONS:
+        assert records[name]["note"].startswith("acts on a whole vector")
+        assert records[name]["range"] is None
+
+
+def test_info_command_text_and_json(invoke):
+    text = invoke("info", "relu", "tanh")
+    assert text.exit_code == 0
+    lines = text.stdout.splitlines()
+    assert lines[0].split() == ["property", "relu", "tanh"]
+    rows = {line.split("  ")[0]: line for line in lines[1:]}
+    assert "[0, inf)" in rows["range"] and "[-1, 1]" in rows["range"]
+    assert "1.414214" in rows["init gain"] and "1.666667" in rows["torch's gain"]
+    document = json.loads(invoke("info", "relu", "leaky_relu", "-p", "negative_slope=0,0.2",
+                                 "--json").stdout)
+    entries = document["functions"]
+    assert [(e["function"], e["params"]) for e in entries] == [
+        ("relu", {}), ("leaky_relu", {"negative_slope": 0.0}),
+        ("leaky_relu", {"negative_slope": 0.2})]
+    assert set(entries[0]) == {"function", "params", "range", "monotonic", "derivative_monotonic",
+                               "continuity", "zero_centered", "identity_near_origin", "saturates",
+                               "dead_zone", "moments", "gain", "torch_gain"}
+
+
+@pytest.mark.parametrize("args, fragment", [
+    (["info", "rleu"], "did you mean 'relu'"),
+    (["info", "elu", "-p", "beta=1"], "unknown parameter 'beta'"),
+    (["info", "elu", "-p", "alpha=0:1"], "START:STOP:COUNT"),
+])
+def test_info_bad_input(invoke, args, fragment):
+    result = invoke(*args)
+    assert result.exit_code == 2 and result.stderr.count("\n") == 1 and fragment in result.stderr
