@@ -14,6 +14,7 @@ webdriver = pytest.importorskip("selenium.webdriver", reason="selenium is not in
 
 pytestmark = [
     pytest.mark.browser,
+    pytest.mark.slow,
     pytest.mark.skipif(not (CHROMIUM and CHROMEDRIVER),
                        reason="Chromium and chromedriver are not installed (Debian packages "
                               "chromium and chromium-driver; .ci/run installs them)"),
@@ -51,6 +52,9 @@ def test_gallery_images_decode_in_chromium(invoke, tmp_path, browser, fmt):
     broken = [src for src, complete, width in images if not complete or width == 0]
     assert broken == []
     assert browser.title == "actplot gallery"
+    boxes = browser.execute_script(  # actplot info's properties, drawn as a box per function
+        "return [...document.querySelectorAll('dl.properties')].map(d => d.offsetHeight);")
+    assert len(boxes) == len(REGISTRY) and min(boxes) > 0
     shot = tmp_path / f"gallery-{fmt}.png"
     assert browser.save_screenshot(str(shot))
     assert shot.read_bytes().startswith(b"\x89PNG")

@@ -112,7 +112,7 @@ def _load(tmp_path: Path, body: str):
     ("at = true", "at"),
     ("params = [1, 2]", "params"),
     ("params = { alpha = 1979-05-27 }", "params"),
-    ("params = { alpha = [1, 2] }", "params"),
+    ("params = { alpha = [[1, 2]] }", "params"),
     ("output = 3", "output"),
     ('format = ["png"]', "format"),
     ("seed = 2.5", "seed"),
