@@ -9,11 +9,12 @@ import math
 
 import numpy as np
 import pytest
+import sympy as sp
 
 import actplot
 from actplot.registry import REGISTRY
 
-from .closed_forms import CASES, VECTOR_FUNCTIONS
+from .closed_forms import CASES, VECTOR_FUNCTIONS, X
 
 # Wikipedia, "Activation function", table of functions of one fold x: range, order of continuity,
 # monotonic, monotonic derivative, approximates the identity near the origin. Ranges are
@@ -166,3 +167,23 @@ def test_info_command_text_and_json(invoke):
 def test_info_bad_input(invoke, args, fragment):
     result = invoke(*args)
     assert result.exit_code == 2 and result.stderr.count("\n") == 1 and fragment in result.stderr
+
+
+def _continuity_from_closed_form(case) -> str:
+    """The order of continuity read off the closed form: the lowest derivative whose one-sided
+    values differ at one of the case's breakpoints."""
+    for order in range(4):
+        expr = sp.diff(case.f, X, order) if order else case.f
+        for x0 in case.avoid:
+            left, right = case.evaluate(expr, np.array([x0 - 1e-9, x0 + 1e-9]))
+            if abs(right - left) > 1e-6 * (1 + abs(left) + abs(right)):
+                return "discontinuous" if order == 0 else f"C{order - 1}"
+    return "Cinf"
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_continuity_agrees_with_the_closed_forms(case):
+    """A declaration that contradicted the function (a kink declared smooth, a jump declared a
+    kink) would show here: continuity is computed from the declarations and autograd."""
+    (record,) = actplot.info(case.name, params=case.params)
+    assert record["continuity"] == _continuity_from_closed_form(case)
