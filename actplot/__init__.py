@@ -8,10 +8,10 @@
 
 __version__ = "0.1.0"
 
-from .api import evaluate, info, plot, save  # noqa: E402  (light: torch loads on first call)
+from .api import evaluate, fit, info, plot, save  # noqa: E402  (light: torch loads on first call)
 from .errors import ActplotError, ComputeError, SpecError  # noqa: E402
 from .registry import REGISTRY  # noqa: E402
 from .spec import FigureSpec, Series, build_spec  # noqa: E402
 
 __all__ = ["ActplotError", "ComputeError", "FigureSpec", "REGISTRY", "Series", "SpecError",
-           "__version__", "build_spec", "evaluate", "info", "plot", "save"]
+           "__version__", "build_spec", "evaluate", "fit", "info", "plot", "save"]

@@ -12,8 +12,8 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import ActplotError, SpecError
-from .spec import (BUILD_OPTIONS, FIGURE_FORMATS, FigureSpec, Series, build_spec, check_pixels,
-                   output_format)
+from .spec import (BUILD_OPTIONS, FIGURE_FORMATS, FIT_FORMATS, FigureSpec, Series, build_spec,
+                   check_pixels, output_format)
 
 
 def _spec(functions: Iterable[str] | str | FigureSpec, options: dict[str, Any]) -> FigureSpec:
@@ -122,6 +122,54 @@ def info(functions: Iterable[str] | str, params: Any = None) -> list[dict]:
     return records
 
 
+def fit(functions: Iterable[str] | str, *, path: str | os.PathLike | None = None,
+        format: str | None = None, **options: Any):
+    """Train a 1 -> hidden -> 1 network with each activation on a target (seed 002's experiment).
+
+    Returns (figure, runs): a matplotlib Figure of the fit, the hidden units and the loss, and a
+    FitRun per function and seed (final_loss, r2, dead_units, loss, weights). With `path`, also
+    writes .png, .svg, .pdf, .gif (an animation of training) or .json, atomically. Options are
+    those of `actplot fit`: target, range, points, hidden, steps, optimizer, lr, seed or seeds,
+    tol, frames, params, device, dtype, title, size, dpi."""
+    from . import fitting, fitplot
+    from .spec import FIT_OPTIONS, build_fit_spec
+
+    for name in options:
+        if name not in FIT_OPTIONS:
+            close = difflib.get_close_matches(name, FIT_OPTIONS, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise SpecError(name, f"unknown option '{name}'{hint}")
+    spec = build_fit_spec(functions, **options)
+    fmt = None
+    if path is not None:
+        fmt = output_format(str(path), format, FIT_FORMATS)
+        from . import output
+
+        output.check_output_folder(path)
+    runs = fitting.train(spec)
+    figure = fitplot.build_fit_figure(runs, spec)
+    if path is not None:
+        write_fit(runs, spec, path, fmt, figure)
+    return figure, runs
+
+
+def write_fit(runs, spec, path, fmt: str, figure=None) -> None:
+    """Write a fit's figure, animation or data atomically."""
+    from . import fitplot, output, render
+
+    if fmt == "json":
+        text = fitplot.fit_json(runs)
+        output.write_atomic(path, lambda temp: Path(temp).write_text(text, encoding="utf-8"))
+    elif fmt == "gif":
+        output.write_atomic(path, lambda temp: fitplot.save_animation(runs, spec, temp))
+    else:
+        figure = figure or fitplot.build_fit_figure(runs, spec)
+        try:
+            output.write_atomic(path, lambda temp: render.save_figure(figure, temp, fmt))
+        finally:
+            render.release(figure)
+
+
 def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str | None = None,
          **options: Any) -> Path:
     """Write a figure (.png, .svg, .pdf) or the data (.csv, .json) to path, atomically."""
@@ -134,4 +182,5 @@ def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str
     return render_to_file(_spec(functions, options), path, fmt)
 
 
-__all__ = ["ActplotError", "evaluate", "info", "plot", "save", "render_to_file", "compute_series"]
+__all__ = ["ActplotError", "compute_series", "evaluate", "fit", "info", "plot", "render_to_file",
+           "save", "write_fit"]

@@ -23,7 +23,8 @@ from . import __version__
 from .errors import ActplotError, SpecError, printable
 from .output import check_path_text, remove_stale_temps, write_atomic
 from .registry import REGISTRY
-from .spec import FIGURE_FORMATS, FigureSpec, build_spec, check_pixels, output_format
+from .spec import (FIGURE_FORMATS, FIT_FORMATS, FIT_OPTIONS, FigureSpec, FitSpec, build_fit_spec,
+                   build_spec, check_pixels, output_format)
 
 MANIFEST = ".actplot-manifest.json"
 RESERVED = (MANIFEST,)  # a gallery's index pages are .html and .md, which no output can be
@@ -135,15 +136,18 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SpecError("spec", f"{path}: not valid TOML: {error}") from None
-    extra = sorted(set(document) - {"defaults", "figure"})
+    extra = sorted(set(document) - {"defaults", "figure", "fit"})
     if extra:
-        raise SpecError("spec", f"{path}: unknown table '{extra[0]}'; use [defaults] and [[figure]]")
+        raise SpecError("spec", f"{path}: unknown table '{extra[0]}'; use [defaults], [[figure]] "
+                                "and [[fit]]")
     defaults = document.get("defaults", {})
     figures = document.get("figure", [])
-    if not isinstance(defaults, dict) or not isinstance(figures, list) or not figures:
-        raise SpecError("spec", f"{path}: needs at least one [[figure]] table")
-    if not all(isinstance(t, dict) for t in figures):
-        raise SpecError("spec", f"{path}: each [[figure]] must be a table")
+    fits = document.get("fit", [])
+    if not isinstance(defaults, dict) or not isinstance(figures, list) or \
+            not isinstance(fits, list) or not figures + fits:
+        raise SpecError("spec", f"{path}: needs at least one [[figure]] or [[fit]] table")
+    if not all(isinstance(t, dict) for t in figures + fits):
+        raise SpecError("spec", f"{path}: each [[figure]] and [[fit]] must be a table")
     root = _output_root(out_dir if out_dir is not None else path.parent)
     jobs, seen = [], {}
     for number, table in enumerate(figures, start=1):
@@ -169,9 +173,42 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
                                       f"figure {seen[relative]}")
         seen[relative] = number
         jobs.append(Job(label, spec, root, relative, fmt))
+    for number, table in enumerate(fits, start=1):
+        jobs.append(_fit_job(path, root, number, table, seen, allow_outside))
     for job in jobs:  # only once the whole spec is known to be good
         job.path.parent.mkdir(parents=True, exist_ok=True)
     return jobs
+
+
+FIT_KEYS = ("functions", "output", "format", *FIT_OPTIONS)
+
+
+def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,
+             allow_outside: bool) -> Job:
+    """A [[fit]] table: the keys of `actplot fit`; [defaults] is for figures and does not apply."""
+    name = table.get("output") if isinstance(table.get("output"), str) else ""
+    label = f"{path.name}: fit {number}" + (f" ({name})" if name else "")
+    unknown = sorted(set(table) - set(FIT_KEYS))
+    try:
+        if unknown:
+            raise SpecError(unknown[0], f"unknown key; valid keys: {', '.join(FIT_KEYS)}")
+        if "functions" not in table:
+            raise SpecError("functions", "missing key")
+        for key in ("output", "format"):
+            if key in table and not isinstance(table[key], str):
+                raise SpecError(key, f"{key} must be text, not {table[key]!r}")
+        options = {k: v for k, v in table.items() if k not in ("functions", "output", "format")}
+        spec = build_fit_spec(table["functions"], **options)
+        fmt = output_format(table.get("output"), table.get("format"), FIT_FORMATS)
+        check_pixels(spec, fmt)
+    except SpecError as error:
+        raise SpecError(error.field, f"{label}: key '{error.field}': {error.message}") from None
+    relative = _inside(root, table.get("output") or f"fit-{number}.{fmt}", label, allow_outside)
+    if relative in seen:
+        raise SpecError("output", f"{label}: key 'output': '{relative}' is also written by "
+                                  f"figure {seen[relative]}")
+    seen[relative] = f"fit {number}"
+    return Job(label, spec, root, relative, fmt)
 
 
 def gallery_jobs(out_dir: str | os.PathLike, fmt: str = "svg", grad: bool = False,
@@ -228,7 +265,13 @@ def render_job(spec: FigureSpec, path: str, fmt: str) -> str | None:
     from .api import render_to_file
 
     try:
-        render_to_file(spec, path, fmt)
+        if isinstance(spec, FitSpec):
+            from . import fitting
+            from .api import write_fit
+
+            write_fit(fitting.train(spec), spec, path, fmt)
+        else:
+            render_to_file(spec, path, fmt)
     except MemoryError:
         return "out of memory while drawing (try a smaller size, dpi or points)"
     except Exception as error:  # noqa: BLE001  (reported per figure, with its type if unclear)

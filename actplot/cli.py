@@ -13,14 +13,16 @@ from . import __version__
 from .errors import ActplotError, SpecError, printable, warning_line
 from .registry import REGISTRY, SEED_MAX, canonical_name
 from .spec import (DTYPES, FIGURE_FORMATS, FORMATS, LAYOUTS, MAX_ORDER, MAX_SWEEP_CURVES, STDOUT,
-                   build_spec, output_format)
+                   build_spec, check_pixels, output_format)
 
 OPTION_FOR_FIELD = {
     "functions": "FUNCTIONS", "params": "-p/--param", "range": "--range", "points": "--points",
     "order": "--order", "device": "--device", "dtype": "--dtype", "at": "--at",
     "compose": "--compose", "jacobian": "--jacobian", "train": "--train", "seed": "--seed",
     "size": "--size", "dpi": "--dpi", "title": "--title", "output": "-o/--output",
-    "format": "--format", "layout": "--layout",
+    "format": "--format", "layout": "--layout", "target": "--target", "hidden": "--hidden",
+    "steps": "--steps", "optimizer": "--optimizer", "lr": "--lr", "seeds": "--seeds",
+    "tol": "--tol", "frames": "--frames",
 }
 
 
@@ -386,6 +388,71 @@ def info(functions, params, as_json):
     for record in records:
         record["swept"] = {k: record["params"][k] for k in swept[record["function"]]}
     click.echo(output.info_table(records), nl=False)
+
+
+@cli.command()
+@click.argument("functions", nargs=-1, required=True, type=FunctionName())
+@click.option("--target", default="x**2", show_default=True,
+              help="What to fit: an expression in x (x**2, sin(3*x), where(x >= 0, 1, 0)...) or "
+                   "square, cube, sin, abs, step, sawtooth.")
+@click.option("--range", "range_", type=float, nargs=2, default=(0.0, 2.0), show_default=True,
+              metavar="MIN MAX", help="Interval of x to fit on.")
+@click.option("--points", type=int, default=200, show_default=True, help="Training points.")
+@click.option("--hidden", type=int, default=8, show_default=True, help="Hidden units H (1-H-1).")
+@click.option("--steps", type=int, default=2000, show_default=True, help="Full-batch steps.")
+@click.option("--optimizer", type=click.Choice(("adam", "sgd")), default="adam", show_default=True)
+@click.option("--lr", type=float, default=None, help="Learning rate (adam 0.01, sgd 0.1).")
+@click.option("--seed", type=int, default=None, help="Seed of the initial weights (default 0).")
+@click.option("--seeds", default=None, metavar="0-19",
+              help="Train once per seed (0-19 or 0,3,7) and count the runs that reach --tol.")
+@click.option("--tol", type=float, default=1e-3, show_default=True,
+              help="The loss that counts as fitted, for --seeds.")
+@click.option("--frames", type=int, default=60, show_default=True,
+              help="Frames of a .gif (at most 200).")
+@click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
+              help="An activation's parameter, NAME=VALUE; V1,V2,V3 gives a column per value.")
+@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N, mps.")
+@click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="fit.png",
+              show_default=True, help=".png, .svg, .pdf, .gif (training, animated) or .json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead.")
+@click.option("--size", type=float, nargs=2, metavar="W H", help="Figure size in inches.")
+@click.option("--title", help="Title above the figure.")
+@figure_options
+def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, seeds, tol, frames,
+        params, device, dtype, output, as_json, size, title, dpi):
+    """Train a 1 -> H -> 1 network with each activation to fit a target, and draw the fit, each
+    hidden unit's broken line and the loss (seed 002's experiment).
+
+    \b
+    actplot fit relu leaky_relu tanh --target 'x**2' --range 0 2 --hidden 2 --steps 2000 -o fit.png
+    actplot fit relu leaky_relu --hidden 2 --seeds 0-19 -o stuck.png
+    actplot fit relu --hidden 3 -o training.gif
+    """
+    from .spec import FIT_FORMATS, build_fit_spec
+
+    try:
+        spec = build_fit_spec(functions, params=list(params), target=target, range=range_,
+                              points=points, hidden=hidden, steps=steps, optimizer=optimizer,
+                              lr=lr, seed=seed, seeds=seeds, tol=tol, frames=frames,
+                              device=device, dtype=dtype, title=title, size=size, dpi=dpi)
+        fmt = None if as_json else output_format(output, None, FIT_FORMATS)
+        if fmt is not None:
+            from . import output as files
+
+            files.check_output_folder(output)
+            check_pixels(spec, fmt)
+    except SpecError as error:
+        raise usage_error(error) from None
+    from . import api, fitplot, fitting
+
+    runs = fitting.train(spec)
+    if as_json:
+        click.echo(fitplot.fit_json(runs), nl=False)
+        return
+    api.write_fit(runs, spec, output, fmt)
+    click.echo(output)
 
 
 @cli.command(name="list")

@@ -322,14 +322,22 @@ def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
 
 
 def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | None = None) -> Figure:
-    """One row per function; columns f, f', f'', f''' up to spec.order, then the Jacobian.
+    """One row per function and a column per order, then the Jacobian (or the overlay and
+    combined layouts).
 
     It is drawn at the first of FIT_LEVELS at which every title, label, tick label and legend
     fits inside the figure and no title runs into a neighbour; a size that no level fits is a
     SpecError that says what would."""
     if spec.title:
         check_mathtext(spec.title)
-    width, height = figure_size(spec)
+    return fitted_figure(lambda fig, level: _draw_panels(fig, series, spec, level),
+                         figure_size(spec), grid_shape(spec), minimum_size(spec), spec.dpi, figure)
+
+
+def fitted_figure(draw, size: tuple[float, float], shape: tuple[int, int],
+                  smallest: tuple[float, float], dpi: int, figure: Figure | None = None) -> Figure:
+    """A figure of `size` inches, drawn by draw(figure, level) at the first level that fits."""
+    width, height = size
     with house_style():  # the figure reads its colours from rcParams when it is made
         if figure is None:
             figure = ActplotFigure(figsize=(width, height), dpi=LAYOUT_DPI)
@@ -339,25 +347,24 @@ def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | No
             figure.set_dpi(LAYOUT_DPI)
             figure.set_facecolor(matplotlib.rcParams["figure.facecolor"])
             figure.set_edgecolor(matplotlib.rcParams["figure.edgecolor"])
-    for level in _levels_to_try(spec, width, height):
+    for level in _levels_to_try(shape, width, height):
         figure.clear()
         with house_style(level.scale):
             figure.set_layout_engine("constrained")
-            _draw_panels(figure, series, spec, level)
+            draw(figure, level)
             if not misfits(figure):
                 figure._actplot_scale = level.scale  # ticks made while saving need the same type
-                figure.set_dpi(spec.dpi)
+                figure.set_dpi(dpi)
                 return figure
-    smallest = minimum_size(spec)
     raise SpecError("size", f"{width:g} x {height:g} inches cannot hold these panels legibly; "
                             f"try --size {max(width, smallest[0]) * 1.25:.3g} "
                             f"{max(height, smallest[1]) * 1.25:.3g}")
 
 
-def _levels_to_try(spec: FigureSpec, width: float, height: float) -> tuple[FitLevel, ...]:
+def _levels_to_try(shape: tuple[int, int], width: float, height: float) -> tuple[FitLevel, ...]:
     """FIT_LEVELS from the first that panels of this size could hold: each try is a full
     layout, and eight rows on a page would otherwise fail the first two."""
-    rows, columns = grid_shape(spec)
+    rows, columns = shape
     ratio = min(width / columns / PANEL_SIZE[0], height / rows / PANEL_SIZE[1])
     first = next((i for i, level in enumerate(FIT_LEVELS) if level.scale <= ratio + 0.35),
                  len(FIT_LEVELS) - 1)

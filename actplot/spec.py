@@ -485,11 +485,12 @@ def _check_array_budget(spec: FigureSpec) -> None:
                                   "points, or fewer curves")
 
 
-def check_pixels(spec: FigureSpec, fmt: str) -> None:
-    """A PNG's pixels are allocated at once: refuse one over MAX_MEGAPIXELS before computing."""
-    if fmt != "png":
+def check_pixels(spec, fmt: str) -> None:
+    """A PNG's (or a GIF frame's) pixels are allocated at once: refuse one over MAX_MEGAPIXELS
+    before computing."""
+    if fmt not in ("png", "gif"):
         return
-    width, height = figure_size(spec)
+    width, height = fit_size(spec) if isinstance(spec, FitSpec) else figure_size(spec)
     megapixels = width * spec.dpi * height * spec.dpi / 1e6
     if megapixels > MAX_MEGAPIXELS:
         dpi = int(math.sqrt(MAX_MEGAPIXELS * 1e6 / (width * height)))
@@ -498,7 +499,7 @@ def check_pixels(spec: FigureSpec, fmt: str) -> None:
                                f"budget; use --dpi {dpi} or less, a smaller --size, or SVG/PDF")
 
 
-def output_format(output: str | None, fmt: str | None) -> str:
+def output_format(output: str | None, fmt: str | None, formats: Sequence[str] = FORMATS) -> str:
     """The format named by --format or by the output's extension; png when neither says."""
     if fmt is not None and not isinstance(fmt, str):
         raise SpecError("format", f"format must be text such as png or svg, not {fmt!r}")
@@ -509,14 +510,161 @@ def output_format(output: str | None, fmt: str | None) -> str:
             suffix = name.rsplit(".", 1)[1].lower()
     if fmt is not None:
         fmt = fmt.lower()
-        if fmt not in FORMATS:
-            raise SpecError("format", f"unknown format '{fmt}'; supported: {', '.join(FORMATS)}")
+        if fmt not in formats:
+            raise SpecError("format", f"unknown format '{fmt}'; supported: {', '.join(formats)}")
         if suffix is not None and suffix != fmt:
             raise SpecError("format", f"'{fmt}' disagrees with the output's extension '.{suffix}'")
         return fmt
     if suffix is None:
         return "png"
-    if suffix not in FORMATS:
+    if suffix not in formats:
         raise SpecError("output", f"unknown output format '.{suffix}'; use one of "
-                                  f"{', '.join('.' + f for f in FORMATS)}")
+                                  f"{', '.join('.' + f for f in formats)}")
     return suffix
+
+
+# ---- actplot fit -------------------------------------------------------------------------------
+
+FIT_FORMATS = FIGURE_FORMATS + ("gif", "json")
+OPTIMIZERS = ("adam", "sgd")
+DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
+MAX_HIDDEN = 1024
+MAX_STEPS = 100_000
+MAX_FIT_POINTS = 100_000
+MAX_SEEDS = 1000
+MAX_FRAMES = 200
+MAX_FIT_RUNS = 4096
+
+
+@dataclass(frozen=True)
+class FitSpec:
+    """`actplot fit`: a 1 -> hidden -> 1 network per function (and sweep value) and seed, trained
+    full-batch on the target over the range."""
+
+    functions: tuple[str, ...]
+    params: Mapping[str, Mapping[str, Any]]
+    sweeps: Mapping[str, tuple[Sweep, ...]] = field(default_factory=dict)
+    target: str = "x**2"
+    range: tuple[float, float] = (0.0, 2.0)
+    points: int = 200
+    hidden: int = 8
+    steps: int = 2000
+    optimizer: str = "adam"
+    lr: float = 0.01
+    seeds: tuple[int, ...] = (0,)
+    tol: float = 1e-3
+    frames: int = 60
+    device: str = "auto"
+    dtype: str = "float32"
+    title: str | None = None
+    size: tuple[float, float] | None = None
+    dpi: int = DEFAULT_DPI
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["params"] = {name: dict(p) for name, p in self.params.items()}
+        data["sweeps"] = {name: [[s.name, list(s.values)] for s in sweeps]
+                          for name, sweeps in self.sweeps.items()}
+        return data
+
+    variants = FigureSpec.variants
+
+
+FIT_OPTIONS = ("params", "target", "range", "points", "hidden", "steps", "optimizer", "lr", "seed",
+               "seeds", "tol", "frames", "device", "dtype", "title", "size", "dpi")
+
+
+def parse_seeds(text: str) -> tuple[int, ...]:
+    """'0-19' or '0,3,7' (or a mix: '0-4,10') -> seeds; ValueError otherwise."""
+    seeds: list[int] = []
+    for part in text.replace(" ", "").split(","):
+        low, dash, high = part.partition("-")
+        if not low.isdigit() or (dash and not high.isdigit()):
+            raise ValueError(f"'{text}' is not a seed list such as 0-19 or 0,3,7")
+        first, last = int(low), int(high) if dash else int(low)
+        if last < first:
+            raise ValueError(f"'{part}' runs backwards; write {last}-{first}")
+        seeds.extend(range(first, last + 1))
+    return tuple(dict.fromkeys(seeds))
+
+
+def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target: str = "x**2",
+                   range: Sequence[float] = (0.0, 2.0), points: int = 200, hidden: int = 8,
+                   steps: int = 2000, optimizer: str = "adam", lr: float | None = None,
+                   seed: int | None = None, seeds: Any = None, tol: float = 1e-3, frames: int = 60,
+                   device: str = "auto", dtype: str = "float32", title: str | None = None,
+                   size: Sequence[float] | None = None, dpi: int = DEFAULT_DPI) -> FitSpec:
+    """Validate a fit request without torch; SpecError naming the field."""
+    from .expressions import parse
+
+    names = _functions(functions)
+    vector = [n for n in names if REGISTRY[n].vector]
+    if vector:
+        raise SpecError("functions", f"{vector[0]} acts on a whole vector; a hidden layer needs an "
+                                     "element-wise activation")
+    resolved, sweeps = resolve_params(names, normalize_assignments(params))
+    dtype = _text("dtype", dtype, "float32 or float64")
+    if dtype not in ("float32", "float64"):
+        raise SpecError("dtype", f"training runs in float32 or float64, not '{dtype}'")
+    _check_params_fit(resolved, sweeps, dtype)
+    parse(target)
+    range = _sequence("range", range, "two numbers [min, max]")
+    if len(range) != 2:
+        raise SpecError("range", f"range is two numbers [min, max], not {range!r}")
+    low, high = (_number("range", v, "range") for v in range)
+    if low >= high:
+        raise SpecError("range", f"min ({low:g}) must be less than max ({high:g}): a network "
+                                 "needs more than one point to fit")
+    optimizer = _text("optimizer", optimizer, "adam or sgd")
+    if optimizer not in OPTIMIZERS:
+        raise SpecError("optimizer", f"'{optimizer}' is not an optimizer; choose adam or sgd")
+    lr = DEFAULT_LR[optimizer] if lr is None else _number("lr", lr, "lr")
+    if not 0 < lr <= 10:
+        raise SpecError("lr", f"the learning rate must be > 0 and at most 10, not {lr:g}")
+    tol = _number("tol", tol, "tol")
+    if tol <= 0:
+        raise SpecError("tol", f"the loss tolerance must be > 0, not {tol:g}")
+    if seed is not None and seeds is not None:
+        raise SpecError("seeds", "give --seed or --seeds, not both")
+    if seeds is None:
+        seeds = (_integer("seed", 0 if seed is None else seed, 0, 2**63 - 1, "seed"),)
+    elif isinstance(seeds, str):
+        try:
+            seeds = parse_seeds(seeds)
+        except ValueError as error:
+            raise SpecError("seeds", str(error)) from None
+    else:
+        seeds = tuple(dict.fromkeys(_integer("seeds", s, 0, 2**63 - 1, "each seed")
+                                    for s in _sequence("seeds", seeds, "a list of seeds")))
+    if not 1 <= len(seeds) <= MAX_SEEDS:
+        raise SpecError("seeds", f"give from 1 to {MAX_SEEDS} seeds, not {len(seeds)}")
+    spec = FitSpec(
+        functions=names, params=resolved, sweeps=sweeps, target=target, range=(low, high),
+        points=_integer("points", points, 2, MAX_FIT_POINTS, "points"),
+        hidden=_integer("hidden", hidden, 1, MAX_HIDDEN, "hidden"),
+        steps=_integer("steps", steps, 1, MAX_STEPS, "steps"), optimizer=optimizer, lr=lr,
+        seeds=seeds, tol=tol, frames=_integer("frames", frames, 2, MAX_FRAMES, "frames"),
+        device=_text("device", device, "text such as cpu or cuda:0"), dtype=dtype,
+        title=None if title is None else _text("title", title, "text"), size=_size(size),
+        dpi=_integer("dpi", dpi, 10, 2400, "dpi"))
+    runs = sum(len(spec.variants(n)) for n in names) * len(seeds)
+    if runs > MAX_FIT_RUNS or runs * spec.hidden * spec.points > 50_000_000:
+        raise SpecError("seeds", f"{runs} runs of {spec.hidden} units on {spec.points} points are "
+                                 "more than one batch holds; use fewer seeds, units or points")
+    return spec
+
+
+def fit_grid_shape(spec: FitSpec) -> tuple[int, int]:
+    """Three rows (fit, units, loss), a column per function and sweep value."""
+    return 3, sum(len(spec.variants(n)) for n in spec.functions)
+
+
+FIT_ROW_HEIGHT = 2.8
+
+
+def fit_size(spec: FitSpec) -> tuple[float, float]:
+    """--size, or PANEL_SIZE wide and FIT_ROW_HEIGHT tall a panel."""
+    if spec.size:
+        return spec.size
+    _, columns = fit_grid_shape(spec)
+    return PANEL_SIZE[0] * columns, FIT_ROW_HEIGHT * 3 + (TITLE_HEIGHT if spec.title else 0.0)
