@@ -34,7 +34,7 @@ def test_readme_opens_with_the_two_commands():
 
 def test_readme_figures_are_made_by_actplot():
     spec = tomllib.loads((ROOT / "docs" / "readme.toml").read_text())
-    made = {f"docs/{figure['output']}" for figure in spec["figure"]}
+    made = {f"docs/{figure['output']}" for figure in spec["figure"] + spec.get("fit", [])}
     shown = set(re.findall(r"!\[[^\]]*\]\((docs/images/[^)]+)\)", README))
     assert shown == made
     assert all((ROOT / path).exists() for path in shown)
