@@ -437,6 +437,9 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
                               points=points, hidden=hidden, steps=steps, optimizer=optimizer,
                               lr=lr, seed=seed, seeds=seeds, tol=tol, frames=frames,
                               device=device, dtype=dtype, title=title, size=size, dpi=dpi)
+        if output == STDOUT:
+            raise SpecError("output", "fit writes a file; for its results on standard output, "
+                                      "use --json")
         fmt = None if as_json else output_format(output, None, FIT_FORMATS)
         if fmt is not None:
             from . import output as files

@@ -335,8 +335,8 @@ def _imported_modules(*args) -> set[str]:
     return names
 
 
-@pytest.mark.parametrize("args", [["--help"], ["list"], ["plot", "--help"], ["--version"]],
-                         ids=" ".join)
+@pytest.mark.parametrize("args", [["--help"], ["list"], ["plot", "--help"], ["--version"],
+                                  ["fit", "--help"], ["info", "--help"]], ids=" ".join)
 def test_help_and_list_import_neither_torch_nor_matplotlib(args):
     imported = _imported_modules(*args)
     assert "torch" not in imported
