@@ -180,6 +180,9 @@ def cli():
     actplot sigmoid tanh --grad -o sig_tanh.svg
     actplot leaky_relu -p negative_slope=0.1 --grad -o lrelu.pdf
     actplot relu --at -1,2,-3,4,0
+    actplot relu elu gelu --grad --layout overlay -o compare.png
+    actplot info relu tanh selu
+    actplot fit relu leaky_relu --hidden 2 --seeds 0-19 -o fit.png
     actplot list
 
     A function name runs the plot command (see 'actplot plot --help').
@@ -505,10 +508,11 @@ def run_options(fn):
 @click.option("--allow-outside", is_flag=True, help="Let outputs escape the output folder.")
 @run_options
 def batch(spec_file, out_dir, allow_outside, jobs, force, quiet):
-    """Draw every [[figure]] of a TOML spec; [defaults] applies to each.
+    """Draw every [[figure]] and [[fit]] of a TOML spec; [defaults] applies to each figure.
 
-    Keys are the plot options: functions, range, points, params, grad, order, device, dtype,
-    format, dpi, size, title, output (and at, compose, jacobian, train, seed).
+    A [[figure]]'s keys are the plot options: functions, range, points, params, grad, order,
+    device, dtype, format, dpi, size, title, layout, output (and at, compose, jacobian, train,
+    seed); a [[fit]]'s are those of actplot fit.
 
     \b
     actplot batch figures.toml --jobs 4
