@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -198,3 +199,33 @@ def test_memory_stays_flat_across_a_batch(tmp_path):
     one = _peak_megabytes("batch", "one.toml", "-q", cwd=tmp_path)
     six = _peak_megabytes("batch", "six.toml", "-q", cwd=tmp_path)
     assert six <= 1.5 * one, f"one figure peaked at {one:.0f} MB, six at {six:.0f} MB"
+
+
+@pytest.mark.slow
+def test_a_worker_killed_outright_fails_its_figures_not_the_run(tmp_path):
+    """The OOM killer's SIGKILL breaks the pool: the figures it leaves are reported as failed,
+    the rest stay written and recorded, and the run ends with its summary and exit 1."""
+    out = tmp_path / "gallery"
+    process = subprocess.Popen([sys.executable, "-m", "actplot", "gallery", "-o", str(out),
+                                "--format", "png", "--grad", "--jobs", "2"],
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    while len(list(out.glob("*.png"))) < 2 and time.monotonic() < deadline:
+        time.sleep(0.02)
+    children = Path(f"/proc/{process.pid}/task/{process.pid}/children").read_text().split()
+    assert children, "no worker process to kill"
+    os.kill(int(children[0]), signal.SIGKILL)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 1
+    lines = stderr.splitlines()
+    assert "Traceback" not in stderr and "internal error" not in stderr
+    written, _, failed = (int(n) for n in re.findall(r"\d+", lines[-2]))
+    assert failed >= 1 and written >= 1 and written + failed == len(REGISTRY)
+    assert lines[-1] == f"Error: {failed} of {len(REGISTRY)} figures failed"
+    assert any("the worker drawing it stopped" in line for line in lines)
+    # what is recorded is on disk and whole; a figure whose result the broken pool lost is
+    # complete on disk too, and is simply drawn again next time
+    assert set(_manifest(out)) <= {p.name for p in out.glob("*.png")}
+    assert all(_png_complete(p) for p in out.glob("*.png"))
+    resumed = run_actplot("gallery", "-o", out, "--format", "png", "--grad", "--jobs", "2")
+    assert resumed.returncode == 0
