@@ -81,11 +81,18 @@ def _check_figure(figure, case, orders, composed: tuple[int, ...] | None = None)
             assert_line_follows(line, truth, f"{case.id} K={depth} order {order}")
 
 
-@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
-def test_every_line_of_every_order_follows_the_closed_form(case):
-    if case.name == "rrelu":
-        pytest.skip("drawn as eval-mode leaky relu; its closed form is checked elsewhere")
-    order = 3 if case.smooth else 2
+def _line_cases():
+    """Every function to its first derivative in the quick run, to its highest order in the slow."""
+    for case in CASES:
+        if case.name == "rrelu":  # drawn as eval-mode leaky relu, checked there
+            continue
+        yield pytest.param(case, 1, id=f"{case.id}-order-1")
+        yield pytest.param(case, 3 if case.smooth else 2, id=f"{case.id}-all-orders",
+                           marks=pytest.mark.slow)
+
+
+@pytest.mark.parametrize("case, order", list(_line_cases()))
+def test_every_line_of_every_order_follows_the_closed_form(case, order):
     figure = actplot.plot(case.name, params=case.params, order=order, points=160,
                           dtype="float64", range=(-7.3, 7.3))
     _check_figure(figure, case, range(order + 1))
@@ -286,6 +293,7 @@ def test_a_size_too_small_is_a_usage_error_naming_the_smallest(invoke):
     assert invoke("relu", "threshold", "--size", 3.2, 2.6, "--grad", "--json").exit_code == 0
 
 
+@pytest.mark.slow
 def test_eight_functions_fit_a_page_by_default():
     names = ["sigmoid", "tanh", "relu", "elu", "gelu", "silu", "softplus", "hardswish"]
     figure = actplot.plot(names, grad=True, points=100)
