@@ -11,7 +11,7 @@ import click
 
 from . import __version__
 from .errors import ActplotError, SpecError, printable, warning_line
-from .registry import REGISTRY, SEED_MAX, canonical_name
+from .registry import ALIASES, REGISTRY, SEED_MAX, canonical_name
 from .spec import (DTYPES, FIGURE_FORMATS, FORMATS, LAYOUTS, MAX_ORDER, MAX_SWEEP_CURVES, STDOUT,
                    build_spec, check_pixels, output_format)
 
@@ -39,6 +39,17 @@ class FunctionName(click.ParamType):
         except SpecError as error:
             self.fail(error.message, param, ctx)
 
+    def shell_complete(self, ctx, param, incomplete):
+        return complete_function_names(incomplete)
+
+
+def complete_function_names(incomplete: str):
+    from click.shell_completion import CompletionItem
+
+    names = sorted({*REGISTRY, *ALIASES})
+    return [CompletionItem(name, help=REGISTRY[ALIASES.get(name, name)].summary)
+            for name in names if name.startswith(incomplete.lower())]
+
 
 class ParamAssignment(click.ParamType):
     """NAME=VALUE, or FUNCTION.NAME=VALUE to target one function; a VALUE of V1,V2,V3 or
@@ -59,6 +70,29 @@ class ParamAssignment(click.ParamType):
             return (target or None, name, parse_sweep(raw))
         except ValueError as error:
             self.fail(f"'{value}': {error}", param, ctx)
+
+    def shell_complete(self, ctx, param, incomplete):
+        """-p neg<TAB> gives negative_slope=, from the functions already on the line (or
+        FUNCTION.NAME= for a targeted one)."""
+        from click.shell_completion import CompletionItem
+
+        # with "-p" last on the line, resilient parsing leaves the names unparsed in ctx.args
+        functions = []
+        for word in (ctx.params.get("functions") or ctx.args or ()):
+            try:
+                functions.append(canonical_name(word))
+            except SpecError:
+                continue
+        target, dot, _ = incomplete.rpartition(".")
+        if dot:
+            functions = [f for f in functions if f == ALIASES.get(target, target)]
+        items = {}
+        for function in functions:
+            for parameter in REGISTRY[function].params:
+                text = f"{target}{dot}{parameter.name}="
+                if text.startswith(incomplete):
+                    items.setdefault(text, CompletionItem(text, help=parameter.doc))
+        return list(items.values())
 
 
 def parse_sweep(raw: str):
@@ -99,18 +133,28 @@ class NumberList(click.ParamType):
             self.fail(f"'{value}' is not a comma-separated list of {noun}", param, ctx)
 
 
+def complete_devices(ctx, param, incomplete):
+    """The device names; which are present is known only to torch, which completion must not
+    load."""
+    return [d for d in ("auto", "cpu", "cuda", "cuda:0", "mps") if d.startswith(incomplete)]
+
+
 class DefaultCommandGroup(click.Group):
     """`actplot relu ...` runs `actplot plot relu ...`; errors are one line on stderr."""
 
     default_command = "plot"
 
     def parse_args(self, ctx, args):
-        if not args:  # as git does: bare `actplot` shows the help, and that is no error
+        if not args and not ctx.resilient_parsing:  # as git does: bare `actplot` shows the help
             click.echo(ctx.get_help())
             ctx.exit(0)
-        if args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
+        if args and args[0] not in self.commands and args[0] not in ("--help", "-h", "--version"):
             args = [self.default_command, *args]
         return super().parse_args(ctx, args)
+
+    def shell_complete(self, ctx, incomplete):
+        """The first word is a command or a function name (which runs plot)."""
+        return [*super().shell_complete(ctx, incomplete), *complete_function_names(incomplete)]
 
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
@@ -209,7 +253,7 @@ def compute_options(fn):
         click.option("--grad", is_flag=True, help="Also draw the first derivative (same as --order 1)."),
         click.option("--order", type=click.IntRange(0, MAX_ORDER), default=None,
                      help="Draw derivatives up to this order (1-3), taken by autograd."),
-        click.option("--device", default="auto", show_default=True,
+        click.option("--device", default="auto", show_default=True, shell_complete=complete_devices,
                      help="auto, cpu, cuda, cuda:N or mps; auto picks cuda, then mps, then cpu."),
         click.option("--dtype", type=click.Choice(DTYPES), default="float32", show_default=True),
     ]):
@@ -414,7 +458,8 @@ def info(functions, params, as_json):
               help="Frames of a .gif (at most 200).")
 @click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
               help="An activation's parameter, NAME=VALUE; V1,V2,V3 gives a column per value.")
-@click.option("--device", default="auto", show_default=True, help="auto, cpu, cuda, cuda:N, mps.")
+@click.option("--device", default="auto", show_default=True, shell_complete=complete_devices,
+              help="auto, cpu, cuda, cuda:N, mps.")
 @click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
               show_default=True)
 @click.option("-o", "--output", type=click.Path(dir_okay=False), default="fit.png",
