@@ -78,12 +78,16 @@ class FigureSpec:
         return data
 
     def variants(self, function: str) -> list[dict[str, Any]]:
-        """Every combination of the function's swept values, as full parameter dicts; one
-        (its params) when nothing is swept."""
-        sweeps = self.sweeps.get(function, ())
-        combos = itertools.product(*(s.values for s in sweeps))
-        return [{**self.params[function], **{s.name: v for s, v in zip(sweeps, combo)}}
-                for combo in combos]
+        return sweep_variants(self, function)
+
+
+def sweep_variants(spec: "FigureSpec | FitSpec", function: str) -> list[dict[str, Any]]:
+    """Every combination of the function's swept values, as full parameter dicts; one (its
+    params) when nothing is swept."""
+    sweeps = spec.sweeps.get(function, ())
+    combos = itertools.product(*(s.values for s in sweeps))
+    return [{**spec.params[function], **{s.name: v for s, v in zip(sweeps, combo)}}
+            for combo in combos]
 
 
 @dataclass
@@ -567,7 +571,8 @@ class FitSpec:
                           for name, sweeps in self.sweeps.items()}
         return data
 
-    variants = FigureSpec.variants
+    def variants(self, function: str) -> list[dict[str, Any]]:
+        return sweep_variants(self, function)
 
 
 FIT_OPTIONS = ("params", "target", "range", "points", "hidden", "steps", "optimizer", "lr", "seed",
