@@ -114,11 +114,16 @@ def info(functions: Iterable[str] | str, params: Any = None) -> list[dict]:
     """The computed properties of each function (and each swept value), as `actplot info --json`
     gives them: range, monotonic, continuity, saturates, dead_zone, moments, gain, torch_gain..."""
     from . import properties
+    from .registry import REGISTRY
 
     spec = build_spec(functions, params=params)
     records = []
     for name in spec.functions:
-        records += [properties.properties(name, variant) for variant in spec.variants(name)]
+        for variant in spec.variants(name):
+            if REGISTRY[name].random_slope(variant) is not None:
+                raise SpecError("params", f"{name} with training = true draws random slopes; its "
+                                          "properties are those of eval mode: drop training")
+            records.append(properties.properties(name, variant))
     return records
 
 

@@ -421,13 +421,13 @@ def info(functions, params, as_json):
     actplot info relu tanh selu
     actplot info leaky_relu -p negative_slope=0,0.1,1 --json
     """
-    try:
-        spec = build_spec(functions, params=list(params))
-    except SpecError as error:
-        raise usage_error(error) from None
     from . import api, output
 
-    records = api.info(spec.functions, params=list(params))
+    try:
+        spec = build_spec(functions, params=list(params))
+        records = api.info(spec.functions, params=list(params))
+    except SpecError as error:
+        raise usage_error(error) from None
     if as_json:
         click.echo(json.dumps({"functions": records}, indent=1))
         return
@@ -498,11 +498,14 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
         raise usage_error(error) from None
     from . import api, fitplot, fitting
 
-    runs = fitting.train(spec)
-    if as_json:
-        click.echo(fitplot.fit_json(runs), nl=False)
-        return
-    api.write_fit(runs, spec, output, fmt)
+    try:
+        runs = fitting.train(spec)
+        if as_json:
+            click.echo(fitplot.fit_json(runs), nl=False)
+            return
+        api.write_fit(runs, spec, output, fmt)
+    except SpecError as error:
+        raise usage_error(error) from None
     click.echo(output)
 
 

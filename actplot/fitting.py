@@ -18,7 +18,7 @@ import torch
 import torch.nn.functional as F
 
 from .compute import TORCH_DTYPES, resolve_device
-from .errors import ComputeError
+from .errors import ComputeError, SpecError
 from .expressions import parse, torch_ops
 from .registry import REGISTRY
 from .spec import FitSpec
@@ -116,8 +116,9 @@ def train(spec: FitSpec) -> list[FitRun]:
         except (RuntimeError, TypeError) as error:
             raise ComputeError(f"the target {spec.target!r} cannot be computed: {error}") from None
         if not torch.isfinite(target).all():
-            raise ComputeError(f"the target {spec.target!r} is not finite everywhere on "
-                               f"[{low:g}, {high:g}]; choose another range")
+            bad = float(x[~torch.isfinite(target)][0])
+            raise SpecError("target", f"{spec.target!r} is not finite at x = {bad:g}, inside "
+                                      f"[{low:g}, {high:g}]; choose another range or target")
         starts = [initial_weights(seed, spec.hidden) for seed in spec.seeds]
         # one leaf tensor (runs, 3H + 1) and views of it: the optimizer then updates one tensor
         # a step instead of four, which is most of its per-step cost

@@ -212,6 +212,13 @@ def _interval(low: float | None, high: float | None) -> str:
         ("inf)" if high is None else f"{high:.6g}]")
 
 
+def _moment(value: float) -> str:
+    """To the quadrature's 1e-6, with no "-0.000000"; large values in exponent form."""
+    if abs(value) >= 1e6:
+        return f"{value:.6g}"
+    return f"{0.0 if abs(value) < 5e-7 else value:.6f}"
+
+
 def describe(record: dict) -> list[tuple[str, str]]:
     """An info record (properties.properties) as (label, text) rows for people."""
     if record.get("note"):
@@ -232,7 +239,7 @@ def describe(record: dict) -> list[tuple[str, str]]:
         "saturates": f"{yes(record['saturates']['left'])}, {yes(record['saturates']['right'])}",
         "dead_zone": " and ".join(_interval(a, b) for a, b in zones) or "nowhere",
         # to the quadrature's 1e-6, with no "-0.000000"
-        "moments": ", ".join(f"{0.0 if abs(moments[k]) < 5e-7 else moments[k]:.6f}"
+        "moments": ", ".join(_moment(moments[k])
                              for k in ("mean", "mean_square", "derivative_mean_square")),
         "gain": "-" if record["gain"] is None else f"{record['gain']:.6f}",
         "torch_gain": "-" if record["torch_gain"] is None else f"{record['torch_gain']:.6f}",

@@ -103,10 +103,24 @@ def _dead_zones(entry, params, x: np.ndarray, dy: np.ndarray) -> list[list[float
             start = None
     far = _evaluate(entry, params, torch.tensor([-WIDE, WIDE], dtype=torch.float64), 1)[1]
     declared = {b.x for b in entry.breakpoints(params)}
+    # a zone that reaches an end of the grid runs on to the next breakpoint beyond it (threshold
+    # = 1e30), else to infinity if f' is 0 far out too; else it is no dead zone
+    beyond_left = max((x for x in declared if x < -FINE), default=None)
+    beyond_right = min((x for x in declared if x > FINE), default=None)
+
+    def end(value, at_edge: bool, beyond, far_zero: bool):
+        if not at_edge:
+            return value
+        if beyond is not None:
+            return beyond
+        return None if far_zero else math.nan
+
     result = []
     for low, high in zones:
-        zone = [None if low == xs[0] and far[0] == 0 else low,
-                None if high == xs[-1] and far[1] == 0 else high]
+        zone = [end(low, low == xs[0], beyond_left, far[0] == 0),
+                end(high, high == xs[-1], beyond_right, far[1] == 0)]
+        if any(isinstance(e, float) and math.isnan(e) for e in zone):
+            continue
         # f' is exactly 0 on a piece bounded by breakpoints; elsewhere a 0 is an underflow
         # (sigmoid' beyond x = 37 in float64), not a dead zone
         if all(end is None or end in declared for end in zone):

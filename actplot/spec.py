@@ -652,6 +652,12 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
         device=_text("device", device, "text such as cpu or cuda:0"), dtype=dtype,
         title=None if title is None else _text("title", title, "text"), size=_size(size),
         dpi=_integer("dpi", dpi, 10, 2400, "dpi"))
+    rows, columns = fit_grid_shape(spec)
+    smallest = (round(MIN_PANEL_SIZE[0] * columns, 1), round(MIN_PANEL_SIZE[1] * rows, 1))
+    if spec.size and (spec.size[0] < smallest[0] or spec.size[1] < smallest[1]):
+        raise SpecError("size", f"{spec.size[0]:g} x {spec.size[1]:g} inches cannot hold "
+                                f"{rows} x {columns} panels legibly; the smallest size that works "
+                                f"is {smallest[0]:g} x {smallest[1]:g}")
     runs = sum(len(spec.variants(n)) for n in names) * len(seeds)
     if runs > MAX_FIT_RUNS or runs * spec.hidden * spec.points > 50_000_000:
         raise SpecError("seeds", f"{runs} runs of {spec.hidden} units on {spec.points} points are "

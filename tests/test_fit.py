@@ -146,6 +146,9 @@ def test_params_sweeps_and_a_batch_table(invoke, tmp_path):
     (["--seed", "1", "--seeds", "0-3"], "not both"),
     (["--frames", "500"], "frames must be an integer from 2 to 200"),
     (["-o", "fit.bmp"], "unknown output format '.bmp'"),
+    (["--size", "1", "1"], "the smallest size that works is 1.6 x 3.9"),
+    (["--target", "1/x"], "'1/x' is not finite at x = 0, inside [0, 2]"),
+    (["-o", "-"], "use --json"),
 ], ids=lambda v: v if isinstance(v, str) else None)
 def test_bad_fit_input_is_one_line_exit_2(invoke, tmp_path, monkeypatch, args, fragment):
     monkeypatch.chdir(tmp_path)

@@ -187,3 +187,10 @@ def test_continuity_agrees_with_the_closed_forms(case):
     kink) would show here: continuity is computed from the declarations and autograd."""
     (record,) = actplot.info(case.name, params=case.params)
     assert record["continuity"] == _continuity_from_closed_form(case)
+
+
+def test_dead_zone_reaching_a_far_breakpoint_and_random_slopes(invoke):
+    (far,) = actplot.info("threshold", params={"threshold": 1e30})
+    assert far["dead_zone"] == [[None, 1e30]]  # f' = 1 beyond it, so not all of the line
+    result = invoke("info", "rrelu", "-p", "training=true")
+    assert result.exit_code == 2 and "draws random slopes" in result.stderr
