@@ -51,8 +51,22 @@ class Sweep:
     values: tuple
 
 
+class _Parameterised:
+    """What figure and fit specs share: functions with resolved params and sweeps."""
+
+    def to_dict(self) -> dict[str, Any]:
+        data = asdict(self)
+        data["params"] = {name: dict(p) for name, p in self.params.items()}
+        data["sweeps"] = {name: [[s.name, list(s.values)] for s in sweeps]
+                          for name, sweeps in self.sweeps.items()}
+        return data
+
+    def variants(self, function: str) -> list[dict[str, Any]]:
+        return sweep_variants(self, function)
+
+
 @dataclass(frozen=True)
-class FigureSpec:
+class FigureSpec(_Parameterised):
     functions: tuple[str, ...]
     params: Mapping[str, Mapping[str, Any]]  # every parameter of every function, resolved
     # function -> swept parameters; params then holds each one's first value
@@ -69,16 +83,6 @@ class FigureSpec:
     title: str | None = None
     size: tuple[float, float] | None = None
     dpi: int = DEFAULT_DPI
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["params"] = {name: dict(p) for name, p in self.params.items()}
-        data["sweeps"] = {name: [[s.name, list(s.values)] for s in sweeps]
-                          for name, sweeps in self.sweeps.items()}
-        return data
-
-    def variants(self, function: str) -> list[dict[str, Any]]:
-        return sweep_variants(self, function)
 
 
 def sweep_variants(spec: "FigureSpec | FitSpec", function: str) -> list[dict[str, Any]]:
@@ -541,7 +545,7 @@ MAX_FIT_RUNS = 4096
 
 
 @dataclass(frozen=True)
-class FitSpec:
+class FitSpec(_Parameterised):
     """`actplot fit`: a 1 -> hidden -> 1 network per function (and sweep value) and seed, trained
     full-batch on the target over the range."""
 
@@ -563,16 +567,6 @@ class FitSpec:
     title: str | None = None
     size: tuple[float, float] | None = None
     dpi: int = DEFAULT_DPI
-
-    def to_dict(self) -> dict[str, Any]:
-        data = asdict(self)
-        data["params"] = {name: dict(p) for name, p in self.params.items()}
-        data["sweeps"] = {name: [[s.name, list(s.values)] for s in sweeps]
-                          for name, sweeps in self.sweeps.items()}
-        return data
-
-    def variants(self, function: str) -> list[dict[str, Any]]:
-        return sweep_variants(self, function)
 
 
 FIT_OPTIONS = ("params", "target", "range", "points", "hidden", "steps", "optimizer", "lr", "seed",
