@@ -7,7 +7,6 @@ from typing import Callable
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .composition import apply_depth, composed_breakpoints
 from .errors import ComputeError, SpecError

@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 
 from .compute import differentiate
 from .registry import REGISTRY, Activation
