@@ -230,10 +230,20 @@ def test_source_date_epoch_is_honoured(tmp_path):
         assert needle in (tmp_path / f"r.{fmt}").read_bytes()
 
 
-def _start_gallery(out: Path, *extra) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "actplot", "gallery", "-o", str(out), "--format",
-                             "png", "--grad", *extra], stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, text=True, start_new_session=True)
+INTERRUPTED = list(REGISTRY)[:12]  # enough figures to stop in the middle of, and few to redo
+
+
+def _interruptible_spec(folder: Path) -> Path:
+    spec = folder / "figures.toml"
+    spec.write_text("[defaults]\ngrad = true\n" + "".join(
+        f'[[figure]]\nfunctions = ["{name}"]\noutput = "{name}.png"\n' for name in INTERRUPTED))
+    return spec
+
+
+def _start_batch(spec: Path, out: Path) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "actplot", "batch", str(spec), "--out-dir",
+                             str(out)], stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            start_new_session=True)
 
 
 def _wait_for_figures(out: Path, process: subprocess.Popen, count: int) -> None:
@@ -242,14 +252,14 @@ def _wait_for_figures(out: Path, process: subprocess.Popen, count: int) -> None:
         if len(list(out.glob("*.png"))) >= count:
             return
         time.sleep(0.02)
-    pytest.fail("the gallery wrote too few figures before the deadline")
+    pytest.fail("the batch wrote too few figures before the deadline")
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("how", ["SIGKILL", "SIGINT"])
 def test_interrupted_run_leaves_no_truncated_file_and_resumes(tmp_path, how):
-    out = tmp_path / "gallery"
-    process = _start_gallery(out)
+    spec, out = _interruptible_spec(tmp_path), tmp_path / "out"
+    process = _start_batch(spec, out)
     _wait_for_figures(out, process, 3)
     os.killpg(process.pid, getattr(signal, how))
     _, stderr = process.communicate(timeout=60)
@@ -257,15 +267,15 @@ def test_interrupted_run_leaves_no_truncated_file_and_resumes(tmp_path, how):
     if how == "SIGINT":
         assert stderr == "Aborted.\n"  # one line: no traceback, no blank line
     done = sorted(out.glob("*.png"))
-    assert 3 <= len(done) < len(REGISTRY)
+    assert 3 <= len(done) < len(INTERRUPTED)
     assert all(_png_complete(p) for p in done)
-    resumed = run_actplot("gallery", "-o", out, "--format", "png", "--grad")
+    resumed = run_actplot("batch", spec, "--out-dir", out)
     assert resumed.returncode == 0
     written, up_to_date, failed = map(int, re.findall(r"\d+", resumed.stderr.splitlines()[-1]))
     assert failed == 0 and not list(out.glob(".*actplot-tmp"))  # leftovers of the kill are gone
     assert int(up_to_date) >= len(done) - 1  # the figure being recorded when killed may be redone
-    assert int(written) + int(up_to_date) == len(REGISTRY)
-    assert all(_png_complete(out / f"{name}.png") for name in REGISTRY)
+    assert int(written) + int(up_to_date) == len(INTERRUPTED)
+    assert all(_png_complete(out / f"{name}.png") for name in INTERRUPTED)
 
 
 @pytest.mark.slow
