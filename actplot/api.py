@@ -21,13 +21,17 @@ def _spec(functions: Iterable[str] | str | FigureSpec, options: dict[str, Any]) 
         if options:
             raise SpecError(next(iter(options)), "pass options in the FigureSpec, not beside it")
         return functions
-    for name in options:
-        if name not in BUILD_OPTIONS:
-            close = difflib.get_close_matches(name, BUILD_OPTIONS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise SpecError(name, f"unknown option '{name}'{hint} (options: "
-                                  f"{', '.join(BUILD_OPTIONS)})")
+    _known(options, BUILD_OPTIONS)
     return build_spec(functions, **options)
+
+
+def _known(options: dict[str, Any], allowed: tuple[str, ...]) -> None:
+    """SpecError for an unknown keyword, naming the closest valid one."""
+    for name in options:
+        if name not in allowed:
+            close = difflib.get_close_matches(name, allowed, n=1)
+            hint = f"; did you mean '{close[0]}'?" if close else ""
+            raise SpecError(name, f"unknown option '{name}'{hint} (options: {', '.join(allowed)})")
 
 
 def compute_series(spec: FigureSpec) -> list[Series]:
@@ -139,11 +143,7 @@ def fit(functions: Iterable[str] | str, *, path: str | os.PathLike | None = None
     from . import fitting, fitplot
     from .spec import FIT_OPTIONS, build_fit_spec
 
-    for name in options:
-        if name not in FIT_OPTIONS:
-            close = difflib.get_close_matches(name, FIT_OPTIONS, n=1)
-            hint = f"; did you mean '{close[0]}'?" if close else ""
-            raise SpecError(name, f"unknown option '{name}'{hint}")
+    _known(options, FIT_OPTIONS)
     spec = build_fit_spec(functions, **options)
     fmt = None
     if path is not None:
@@ -151,6 +151,7 @@ def fit(functions: Iterable[str] | str, *, path: str | os.PathLike | None = None
         from . import output
 
         output.check_output_folder(path)
+    check_pixels(spec, fmt or "png")  # the returned figure shows as a PNG in Jupyter
     runs = fitting.train(spec)
     figure = fitplot.build_fit_figure(runs, spec)
     if path is not None:
