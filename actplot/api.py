@@ -118,13 +118,13 @@ def info(functions: Iterable[str] | str, params: Any = None) -> list[dict]:
     """The computed properties of each function (and each swept value), as `actplot info --json`
     gives them: range, monotonic, continuity, saturates, dead_zone, moments, gain, torch_gain..."""
     from . import properties
-    from .registry import REGISTRY
+    from .functions import entry as activation_for
 
     spec = build_spec(functions, params=params)
     records = []
     for name in spec.functions:
         for variant in spec.variants(name):
-            if REGISTRY[name].random_slope(variant) is not None:
+            if activation_for(name).random_slope(variant) is not None:
                 raise SpecError("params", f"{name} with training = true draws random slopes; its "
                                           "properties are those of eval mode: drop training")
             records.append(properties.properties(name, variant))

@@ -19,9 +19,10 @@ from typing import Any
 
 import click
 
-from . import __version__
+from . import __version__, functions
+from .custom import MODULE_ATTR
 from .errors import ActplotError, SpecError, printable
-from .output import check_path_text, remove_stale_temps, write_atomic
+from .output import check_path_text, file_stem, remove_stale_temps, write_atomic
 from .registry import REGISTRY
 from .spec import (FIGURE_FORMATS, FIT_FORMATS, FIT_OPTIONS, FigureSpec, FitSpec, build_fit_spec,
                    build_spec, check_pixels, output_format)
@@ -84,6 +85,23 @@ def _spec_from_table(table: dict[str, Any], label: str) -> tuple[FigureSpec, str
     except SpecError as error:
         raise SpecError(error.field, f"{label}: key '{error.field}': {error.message}") from None
     return spec, table.get("output"), table.get("format")
+
+
+def _files_beside_the_spec(table: dict, folder: Path) -> dict:
+    """A FILE.py:ATTR function in a spec names a file relative to the spec's folder, as outputs
+    are; absolute paths and module:attr names are left as they are."""
+    names = table.get("functions")
+    if isinstance(names, str):
+        names = [names]
+    if not isinstance(names, list):
+        return table
+    fixed = []
+    for name in names:
+        match = MODULE_ATTR.fullmatch(name.strip()) if isinstance(name, str) else None
+        if match and match["module"].endswith(".py") and not Path(match["module"]).is_absolute():
+            name = f"{(folder / match['module']).resolve()}:{match['attr']}"
+        fixed.append(name)
+    return {**table, "functions": fixed}
 
 
 def _inside(root: Path, relative: str, label: str, allow_outside: bool,
@@ -151,7 +169,7 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
     root = _output_root(out_dir if out_dir is not None else path.parent)
     jobs, seen = [], {}
     for number, table in enumerate(figures, start=1):
-        merged = {**defaults, **table}
+        merged = _files_beside_the_spec({**defaults, **table}, path.parent)
         if "output" in table and "format" not in table:
             merged.pop("format", None)  # the figure's own file name outranks a default format
         if isinstance(defaults.get("params"), dict) and isinstance(table.get("params"), dict):
@@ -167,7 +185,8 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
             check_pixels(spec, fmt)
         except SpecError as error:
             raise SpecError(error.field, f"{label}: key '{error.field}': {error.message}") from None
-        relative = _inside(root, output or f"{spec.functions[0]}.{fmt}", label, allow_outside)
+        default = f"{file_stem(functions.label(spec.functions[0]))}.{fmt}"
+        relative = _inside(root, output or default, label, allow_outside)
         if relative in seen:
             raise SpecError("output", f"{label}: key 'output': '{relative}' is also written by "
                                       f"figure {seen[relative]}")

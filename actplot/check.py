@@ -9,8 +9,9 @@ from dataclasses import asdict, dataclass, replace
 import numpy as np
 import torch
 
-from . import compute
-from .registry import REGISTRY, Activation
+from . import compute, functions
+from .detection import detect
+from .registry import Activation
 from .spec import FigureSpec
 
 SAMPLES = 201
@@ -84,15 +85,22 @@ def _vector(entry, params, base, order, device):
     return [None if v is None else (v[:m], v[m:2 * m], v[2 * m:]) for v in levels], h, missing
 
 
-def _one_sided(entry: Activation, params: dict, device) -> list[CheckRow]:
+def _breakpoints(entry: Activation, params: dict, low: float, high: float) -> list:
+    """The declared breakpoints, or for a function that declares none, the detected ones."""
+    if entry.detect_breakpoints:
+        return detect(entry, params, low, high)
+    return entry.breakpoints(params)
+
+
+def _one_sided(entry: Activation, params: dict, breakpoints: list, device) -> list[CheckRow]:
     rows = []
-    for b in entry.breakpoints(params):
+    for b in breakpoints:
         delta = 1e-7 * max(1.0, abs(b.x))
         grid = torch.tensor([b.x - delta, b.x + delta], dtype=torch.float64, device=device)
         with compute._seeded(entry, params, device):
             y, (dy,), _ = compute.differentiate(entry, params, grid, 1)
         y, dy = compute.to_numpy(y), compute.to_numpy(dy)
-        kind = "jump" if b.is_jump else "kink"
+        kind = ("detected " if b.detected else "") + ("jump" if b.is_jump else "kink")
         pairs = [("left slope", dy[0], b.left_slope), ("right slope", dy[1], b.right_slope)]
         if b.is_jump:
             pairs += [("left value", y[0], b.left_value), ("right value", y[1], b.right_value)]
@@ -118,8 +126,9 @@ def verify(spec: FigureSpec) -> list[CheckRow]:
                 for name in spec.functions for params in spec.variants(name)]
     for function, params, swept in variants:
         name = f"{function} ({swept})" if swept else function
-        entry = REGISTRY[function]
-        avoid = [b.x for b in entry.breakpoints(params)] + list(entry.other_breaks(params))
+        entry = functions.entry(function)
+        breakpoints = _breakpoints(entry, params, low, high)
+        avoid = [b.x for b in breakpoints] + list(entry.other_breaks(params))
         margin = max(1e-4 * (high - low), 1e-3)
         if entry.vector:
             base = np.linspace(low, high, spec.points)
@@ -135,7 +144,7 @@ def verify(spec: FigureSpec) -> list[CheckRow]:
             centre, plus, minus = levels[k][0], levels[k - 1][1], levels[k - 1][2]
             finite_difference = (plus - minus) / (2 * h)
             results.append(_compare(name, f"order {k}", centre, finite_difference, ABS_TOL, REL_TOL))
-        results.extend(replace(row, function=name) for row in _one_sided(entry, params, device))
+        results.extend(replace(row, function=name) for row in _one_sided(entry, params, breakpoints, device))
     return results
 
 

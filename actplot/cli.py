@@ -11,7 +11,9 @@ import click
 
 from . import __version__
 from .errors import ActplotError, SpecError, printable, warning_line
-from .registry import ALIASES, REGISTRY, SEED_MAX, canonical_name
+from .functions import label as entry_label
+from .functions import resolve
+from .registry import ALIASES, FAMILIES, REGISTRY, SEED_MAX, builtin_name
 from .spec import (DTYPES, FIGURE_FORMATS, FORMATS, LAYOUTS, MAX_ORDER, MAX_SWEEP_CURVES, STDOUT,
                    build_spec, check_pixels, output_format)
 
@@ -34,8 +36,10 @@ class FunctionName(click.ParamType):
     name = "function"
 
     def convert(self, value, param, ctx):
+        if ctx is not None and ctx.resilient_parsing:  # completing: never import the user's code
+            return builtin_name(value) or value
         try:
-            return canonical_name(value)
+            return resolve(value)
         except SpecError as error:
             self.fail(error.message, param, ctx)
 
@@ -79,10 +83,9 @@ class ParamAssignment(click.ParamType):
         # with "-p" last on the line, resilient parsing leaves the names unparsed in ctx.args
         functions = []
         for word in (ctx.params.get("functions") or ctx.args or ()):
-            try:
-                functions.append(canonical_name(word))
-            except SpecError:
-                continue
+            name = builtin_name(word)
+            if name:
+                functions.append(name)
         target, dot, _ = incomplete.rpartition(".")
         if dot:
             functions = [f for f in functions if f == ALIASES.get(target, target)]
@@ -332,7 +335,7 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
             return
         from . import output as files
 
-        path = output or f"{spec.functions[0]}.{fmt}"
+        path = output or f"{files.file_stem(entry_label(spec.functions[0]))}.{fmt}"
         files.check_output_folder(path)
         api.render_to_file(spec, path, fmt)
         click.echo(path)
@@ -512,25 +515,40 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
 def list_functions(as_json):
-    """List every function with its aliases, parameters and defaults.
+    """List every function by family, with its aliases, parameters, defaults and source; then the
+    plugins' functions and the package that provides each.
 
     \b
     actplot list
     actplot list --json
     """
+    from .entrypoints import plugins
+
+    provided = {p.entry.name: p for p in plugins().values()}
+    groups = [(family, [(e, None) for e in entries]) for family, entries in FAMILIES.items()]
+    if provided:
+        groups.append(("plugins", [(p.entry, p.distribution) for p in provided.values()]))
     if as_json:
-        document = {name: {
-            "aliases": list(e.aliases), "summary": e.summary, "formula": e.formula_for(e.defaults()),
+        document = {entry.name: {
+            "family": family, "aliases": list(entry.aliases), "summary": entry.summary,
+            "formula": entry.formula_for(entry.defaults()), "source": entry.source,
+            **({"distribution": distribution} if distribution else {}),
             "params": {p.name: {"default": p.default, "domain": p.domain(), "doc": p.doc}
-                       for p in e.params},
-        } for name, e in REGISTRY.items()}
+                       for p in entry.params},
+        } for family, members in groups for entry, distribution in members}
         click.echo(json.dumps(document, indent=2))
         return
-    for name, entry in REGISTRY.items():
-        aliases = f" (alias {', '.join(entry.aliases)})" if entry.aliases else ""
-        click.echo(f"{name}{aliases}: {entry.summary}")
-        for p in entry.params:
-            click.echo(f"    -p {p.name}={_value(p.default)}  ({p.domain()}) {p.doc}")
+    for family, members in groups:
+        click.echo(f"{family}:")
+        for entry, distribution in members:
+            aliases = f" (alias {', '.join(entry.aliases)})" if entry.aliases else ""
+            click.echo(f"  {entry.name}{aliases}: {entry.summary}")
+            for p in entry.params:
+                click.echo(f"      -p {p.name}={_value(p.default)}  ({p.domain()}) {p.doc}")
+            if distribution:
+                click.echo(f"      from the package {distribution}")
+            if entry.source:
+                click.echo(f"      source: {entry.source}")
 
 
 def _value(value) -> str:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
+from .detection import detect
 from .registry import Activation, Breakpoint
 
 SAMPLES = 4097  # grid on which preimages are bracketed before bisection
@@ -54,7 +55,7 @@ def _preimages(g, grid: torch.Tensor, values: torch.Tensor, levels: list[float])
     return exact.tolist()
 
 
-def _measure(entry: Activation, params: dict, depth: int, x0: float) -> Breakpoint | None:
+def measure(entry: Activation, params: dict, depth: int, x0: float) -> Breakpoint | None:
     """g_depth's one-sided values and slopes at x0, extrapolated from x0 -+ PROBE; None if smooth."""
     delta = PROBE * max(1.0, abs(x0))
     x = torch.tensor([x0 - delta, x0 + delta], dtype=torch.float64, requires_grad=True)
@@ -86,6 +87,19 @@ def _dedupe(points: list[float], span: float) -> list[float]:
     return sorted(kept)
 
 
+def _reach(entry: Activation, params: dict, deepest: int, low: float, high: float):
+    """The interval that f is applied on when composed `deepest` times over [low, high]: the range
+    itself and the values of each inner composition."""
+    values = torch.linspace(low, high, SAMPLES, dtype=torch.float64)
+    for _ in range(deepest - 1):
+        with torch.no_grad():
+            values = entry.forward(F, values, params)
+        finite = values[torch.isfinite(values)]
+        if finite.numel():
+            low, high = min(low, float(finite.min())), max(high, float(finite.max()))
+    return low, high
+
+
 def composed_breakpoints(entry: Activation, params: dict, depths: list[int], low: float,
                          high: float) -> dict[int, tuple[list[Breakpoint], list[float]]]:
     """{depth: (breakpoints, smooth breaks)} of f composed `depth` times within [low, high].
@@ -93,7 +107,8 @@ def composed_breakpoints(entry: Activation, params: dict, depths: list[int], low
     Smooth breaks are where a higher derivative may jump (f's other_breaks and their preimages):
     not marked, but lines of order 2 and up break there. The preimages under g_k are found once
     for all the depths asked for."""
-    base = entry.breakpoints(params)
+    base = (detect(entry, params, *_reach(entry, params, max(depths), low, high))
+            if entry.detect_breakpoints else entry.breakpoints(params))
     smooth = list(entry.other_breaks(params))
     levels = [b.x for b in base]
     candidates = [x for x in levels if low <= x <= high]
@@ -117,7 +132,7 @@ def composed_breakpoints(entry: Activation, params: dict, depths: list[int], low
             smooth_candidates += _preimages(g, grid, values, smooth)
         if k + 1 in depths:
             merged = _dedupe(candidates, span)
-            found = [b for x in merged if (b := _measure(entry, params, k + 1, x))]
+            found = [b for x in merged if (b := measure(entry, params, k + 1, x))]
             marked = {b.x for b in found}
             result[k + 1] = (found, [x for x in _dedupe(smooth_candidates + candidates, span)
                                      if x not in marked])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import math
 from typing import Callable
 
 import numpy as np
@@ -10,7 +11,8 @@ import torch
 
 from .composition import apply_depth, composed_breakpoints
 from .errors import ComputeError, SpecError
-from .registry import REGISTRY, Activation
+from . import functions
+from .registry import Activation
 from .spec import FigureSpec, Series
 
 TORCH_DTYPES = {
@@ -79,6 +81,25 @@ def sample_grid(low: float, high: float, points: int, breaks: list[float], dtype
             extra += [x0, max(low, x0 - d), min(high, x0 + d)]
     values = torch.tensor(np.concatenate([grid, extra]), dtype=torch.float64).to(dtype)
     return torch.unique(values)  # sorted
+
+
+DOMAIN_RATIO = 2 ** 0.125  # samples approaching an end of the domain, each this much closer,
+DOMAIN_STEPS = 72  # from 8 grid steps away down to 1/64 of a step
+
+
+def _approach_domain_ends(points: torch.Tensor, domain: tuple[float, float], low: float,
+                          high: float, count: int) -> torch.Tensor:
+    """Where f stops inside the range (soft_exponential with alpha < 0), samples that close in on
+    the end geometrically, from 8 grid steps away down to 1/64 of one, so that a curve rising to a
+    pole is drawn along it rather than cut by chords."""
+    step = (high - low) / max(count - 1, 1)
+    extra = []
+    for end, inward in ((domain[0], 1.0), (domain[1], -1.0)):
+        if low < end < high:
+            extra += [end + inward * 8 * step / DOMAIN_RATIO ** k for k in range(DOMAIN_STEPS + 1)]
+    if not extra:
+        return points
+    return torch.unique(torch.cat([points, torch.tensor(extra, dtype=torch.float64).to(points.dtype)]))
 
 
 @contextlib.contextmanager
@@ -166,7 +187,7 @@ def jacobian(fn: Callable, x: torch.Tensor) -> torch.Tensor:
 def to_numpy(tensor: torch.Tensor | None) -> np.ndarray | None:
     if tensor is None:
         return None
-    return tensor.detach().to("cpu", torch.float64).numpy()
+    return tensor.detach().to("cpu", torch.float64).numpy(force=True)  # abs's f'' is a ZeroTensor
 
 
 def differentiate(entry: Activation, params: dict, x: torch.Tensor, order: int, depth: int = 1):
@@ -186,12 +207,23 @@ def differentiate(entry: Activation, params: dict, x: torch.Tensor, order: int, 
     x = x.detach().requires_grad_(True)
     y = fn(x)
     if order == 0:
-        return y.detach(), [], {}
+        return _undefined_as_nan(y.detach()), [], {}
     if entry.vector:
         derivatives, missing = _vector_derivatives(fn, x, order, entry.name)
     else:
         derivatives, missing = iterated_derivatives(y, x, order, entry.name)
-    return y.detach(), derivatives, missing
+    y = y.detach()
+    undefined = ~torch.isfinite(y)
+    if bool(undefined.any()):  # outside the domain autograd's formulas still give numbers
+        derivatives = [None if d is None else d.masked_fill(undefined, math.nan)
+                       for d in derivatives]
+    return _undefined_as_nan(y), derivatives, missing
+
+
+def _undefined_as_nan(y: torch.Tensor) -> torch.Tensor:
+    """Where f is undefined (log of 0 or less at soft_exponential's domain end, 1/x at 0) it is
+    NaN, so that the curve stops there and JSON says null."""
+    return y.masked_fill(~torch.isfinite(y), math.nan)
 
 
 def evaluate(spec: FigureSpec) -> list[Series]:
@@ -206,7 +238,7 @@ def evaluate(spec: FigureSpec) -> list[Series]:
     for name in spec.functions:
         swept = [sweep.name for sweep in spec.sweeps.get(name, ())]
         for params in spec.variants(name):
-            for item in _evaluate_one(spec, REGISTRY[name], params, device, dtype):
+            for item in _evaluate_one(spec, functions.entry(name), params, device, dtype):
                 item.swept = {key: params[key] for key in swept}
                 series.append(item)
     return series
@@ -228,6 +260,8 @@ def _evaluate_one(spec: FigureSpec, entry: Activation, params: dict, device: tor
             inside, smooth_breaks = breaks[depth or 1]
             points = sample_grid(low, high, spec.points, [b.x for b in inside] + smooth_breaks,
                                  dtype)
+            if depth in (None, 1):
+                points = _approach_domain_ends(points, entry.domain(params), low, high, spec.points)
         x = points.to(device)
         try:
             with _seeded(entry, params, device):

@@ -1,7 +1,8 @@
-"""Safe expressions in x, such as `x**2` or `sin(3*x) + abs(x)`: the text is parsed into a syntax
+"""Safe expressions in x, such as `x**2` or `x * sigmoid(b*x)`: the text is parsed into a syntax
 tree and only whitelisted nodes are walked and mapped to operations; nothing is evaluated as
-Python (no eval, exec or compile). No torch here: the operations come from the caller, so the
-same tree runs on torch tensors or numpy arrays.
+Python (no eval, exec or compile). Fit targets and user activations share this parser; in an
+activation the free names are parameters and registered activations may be called. No torch here:
+the operations come from the caller, so the same tree runs on torch tensors or numpy arrays.
 """
 
 from __future__ import annotations
@@ -9,7 +10,7 @@ from __future__ import annotations
 import ast
 import math
 from dataclasses import dataclass
-from typing import Any, Callable, Mapping
+from typing import Any, Callable, Iterable, Mapping
 
 from .errors import SpecError
 
@@ -29,6 +30,7 @@ NAMED_TARGETS = {
     "sawtooth": "x - floor(x)",
 }
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
+_SPECIAL = {"where": 3, "clamp": 3, "min": 2, "max": 2}  # argument counts
 _COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 
 
@@ -36,93 +38,136 @@ _COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "e
 class Expression:
     text: str
     tree: ast.Expression
+    parameters: tuple[str, ...] = ()  # free names, in order of appearance (function expressions)
 
-    def __call__(self, x: Any, ops: Mapping[str, Callable]) -> Any:
-        return _walk(self.tree.body, x, ops)
+    def __call__(self, x: Any, ops: Mapping[str, Callable], params: Mapping[str, float] = {}) -> Any:
+        return _walk(self.tree.body, x, ops, params)
 
 
-def _fail(text: str, node: ast.AST | None, what: str) -> SpecError:
+@dataclass(frozen=True)
+class _Grammar:
+    field: str  # the spec field that errors name
+    activations: frozenset[str]  # callable by name, such as relu(x)
+    parameters: bool  # free names are parameters rather than errors
+
+    def allowed(self) -> str:
+        extra = " and any element-wise activation by name, such as relu(x)" if self.activations else ""
+        names = "; other names are parameters (-p NAME=VALUE)" if self.parameters else ""
+        return (f"numbers, x, pi, e, + - * / **, comparisons, a if c else b, where(c, a, b), min, "
+                f"max, clamp, {', '.join(FUNCTIONS)}{extra}{names}")
+
+
+_TARGETS = _Grammar("target", frozenset(), False)
+
+
+def _fail(text: str, node: ast.AST | None, what: str, grammar: _Grammar) -> SpecError:
     column = getattr(node, "col_offset", None)
     where = f" at column {column + 1}" if column is not None else ""
-    return SpecError("target", f"{what}{where} of {text!r}; an expression in x may use numbers, "
-                               f"x, pi, e, + - * / **, comparisons, a if c else b, where(c, a, b), "
-                               f"min, max, clamp and {', '.join(FUNCTIONS)}")
+    return SpecError(grammar.field, f"{what}{where} of {text!r}; an expression in x may use "
+                                    f"{grammar.allowed()}")
 
 
 def parse(text: str) -> Expression:
-    """A checked expression, or SpecError naming the offending token and its column."""
+    """A checked fit target, or SpecError naming the offending token and its column."""
+    if isinstance(text, str):
+        text = NAMED_TARGETS.get(text.strip(), text)
+    return _parse(text, _TARGETS, "the target")
+
+
+def parse_function(text: str, activations: Iterable[str]) -> Expression:
+    """A checked activation expression: its free names are parameters, and the activations named
+    may be called. SpecError naming the offending token and its column."""
+    return _parse(text, _Grammar("functions", frozenset(activations), True), "the expression")
+
+
+def _parse(text: Any, grammar: _Grammar, what: str) -> Expression:
     if not isinstance(text, str):
-        raise SpecError("target", f"the target must be text, not {text!r}")
-    text = NAMED_TARGETS.get(text.strip(), text)
+        raise SpecError(grammar.field, f"{what} must be text, not {text!r}")
     if not text.strip():
-        raise SpecError("target", "the target is empty; give an expression in x such as x**2")
+        raise SpecError(grammar.field, f"{what} is empty; give an expression in x such as x**2")
     if len(text) > MAX_LENGTH:
-        raise SpecError("target", f"the target has {len(text)} characters; at most {MAX_LENGTH}")
+        raise SpecError(grammar.field, f"{what} has {len(text)} characters; at most {MAX_LENGTH}")
+    text = text.strip()
     try:
-        tree = ast.parse(text.strip(), mode="eval")
+        tree = ast.parse(text, mode="eval")
     except SyntaxError as error:
-        raise SpecError("target", f"{text!r} is not an expression: {error.msg} at column "
-                                  f"{error.offset or 0}") from None
-    _check(tree.body, text.strip(), 0)
-    return Expression(text.strip(), tree)
+        raise SpecError(grammar.field, f"{text!r} is not an expression: {error.msg} at column "
+                                       f"{error.offset or 0}") from None
+    parameters: list[str] = []
+    _check(tree.body, text, 0, grammar, parameters)
+    return Expression(text, tree, tuple(parameters))
 
 
-def _check(node: ast.AST, text: str, depth: int) -> None:
+def _check(node: ast.AST, text: str, depth: int, grammar: _Grammar, parameters: list[str]) -> None:
+    def check(child: ast.AST) -> None:
+        _check(child, text, depth + 1, grammar, parameters)
+
     if depth > MAX_DEPTH:
-        raise _fail(text, node, "nested too deeply")
+        raise _fail(text, node, "nested too deeply", grammar)
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
-            raise _fail(text, node, f"{node.value!r} is not a number")
+            raise _fail(text, node, f"{node.value!r} is not a number", grammar)
         return
     if isinstance(node, ast.Name):
-        if node.id != "x" and node.id not in CONSTANTS:
-            raise _fail(text, node, f"unknown name '{node.id}'")
+        if node.id == "x" or node.id in CONSTANTS:
+            return
+        if not grammar.parameters:
+            raise _fail(text, node, f"unknown name '{node.id}'", grammar)
+        if node.id in FUNCTIONS or node.id in _SPECIAL or node.id in grammar.activations:
+            raise _fail(text, node, f"'{node.id}' is a function: call it, as {node.id}(x)", grammar)
+        if node.id not in parameters:
+            parameters.append(node.id)
         return
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
-        return _check(node.operand, text, depth + 1)
+        return check(node.operand)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        _check(node.left, text, depth + 1)
-        return _check(node.right, text, depth + 1)
+        check(node.left)
+        return check(node.right)
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
-        _check(node.left, text, depth + 1)
-        return _check(node.comparators[0], text, depth + 1)
+        check(node.left)
+        return check(node.comparators[0])
     if isinstance(node, ast.IfExp):
         for part in (node.test, node.body, node.orelse):
-            _check(part, text, depth + 1)
+            check(part)
         return
+    if isinstance(node, ast.Call) and not isinstance(node.func, ast.Name):
+        check(node.func)  # (lambda: x)() names the lambda, x.sum() the attribute
     if isinstance(node, ast.Call) and isinstance(node.func, ast.Name) and not node.keywords:
         name, count = node.func.id, len(node.args)
-        wanted = {"where": 3, "clamp": 3, "min": 2, "max": 2}.get(name, 1)
-        if name not in FUNCTIONS and name not in ("where", "clamp", "min", "max"):
-            raise _fail(text, node, f"unknown function '{name}'")
+        wanted = _SPECIAL.get(name, 1)
+        if name not in FUNCTIONS and name not in _SPECIAL and name not in grammar.activations:
+            raise _fail(text, node, f"unknown function '{name}'", grammar)
         if count != wanted:
             raise _fail(text, node, f"{name} takes {wanted} argument{'s' * (wanted > 1)}, "
-                                    f"not {count}")
+                                    f"not {count}", grammar)
         for argument in node.args:
-            _check(argument, text, depth + 1)
+            check(argument)
         return
     kind = type(node).__name__.lower()
     raise _fail(text, node, f"'{ast.get_source_segment(text, node) or kind}' ({kind}) is not "
-                            "allowed")
+                            "allowed", grammar)
 
 
-def _walk(node: ast.AST, x: Any, ops: Mapping[str, Callable]) -> Any:
+def _walk(node: ast.AST, x: Any, ops: Mapping[str, Callable], params: Mapping[str, float]) -> Any:
+    def walk(child: ast.AST) -> Any:
+        return _walk(child, x, ops, params)
+
     if isinstance(node, ast.Constant):
         return ops["const"](node.value, x)
     if isinstance(node, ast.Name):
-        return x if node.id == "x" else ops["const"](CONSTANTS[node.id], x)
+        if node.id == "x":
+            return x
+        return ops["const"](CONSTANTS[node.id] if node.id in CONSTANTS else params[node.id], x)
     if isinstance(node, ast.UnaryOp):
-        value = _walk(node.operand, x, ops)
+        value = walk(node.operand)
         return -value if isinstance(node.op, ast.USub) else value
     if isinstance(node, ast.BinOp):
-        return ops[_BINARY[type(node.op)]](_walk(node.left, x, ops), _walk(node.right, x, ops))
+        return ops[_BINARY[type(node.op)]](walk(node.left), walk(node.right))
     if isinstance(node, ast.Compare):
-        return ops[_COMPARE[type(node.ops[0])]](_walk(node.left, x, ops),
-                                               _walk(node.comparators[0], x, ops))
+        return ops[_COMPARE[type(node.ops[0])]](walk(node.left), walk(node.comparators[0]))
     if isinstance(node, ast.IfExp):
-        return ops["where"](_walk(node.test, x, ops), _walk(node.body, x, ops),
-                            _walk(node.orelse, x, ops))
-    return ops[node.func.id](*(_walk(argument, x, ops) for argument in node.args))
+        return ops["where"](walk(node.test), walk(node.body), walk(node.orelse))
+    return ops[node.func.id](*(walk(argument) for argument in node.args))
 
 
 def torch_ops() -> dict[str, Callable]:

@@ -20,7 +20,7 @@ import torch.nn.functional as F
 from .compute import TORCH_DTYPES, resolve_device
 from .errors import ComputeError, SpecError
 from .expressions import parse, torch_ops
-from .registry import REGISTRY
+from . import functions
 from .spec import FitSpec
 
 PLOT_POINTS = 400  # samples of the fitted curve and of each unit's contribution
@@ -81,7 +81,7 @@ def initial_weights(seed: int, hidden: int) -> dict[str, torch.Tensor]:
 
 def _activate(groups, pre: torch.Tensor) -> torch.Tensor:
     """Each group's activation on its runs' slice of the pre-activations (runs, points, H)."""
-    return torch.cat([REGISTRY[name].forward(F, pre[start:stop], params)
+    return torch.cat([functions.entry(name).forward(F, pre[start:stop], params)
                       for name, params, start, stop in groups])
 
 
@@ -178,7 +178,7 @@ def _runs(spec, variants, groups, weights, history, final, r2, dead, snapshots, 
         name, params = variants[index // len(spec.seeds)]
         swept = {s.name: params[s.name] for s in spec.sweeps.get(name, ())}
         w1, b1 = numpy["w1"][index], numpy["b1"][index]
-        kinks = [[float(x0) for b in REGISTRY[name].breakpoints(params) if w != 0
+        kinks = [[float(x0) for b in functions.entry(name).breakpoints(params) if w != 0
                   for x0 in [(b.x - c) / w] if low <= x0 <= high] for w, c in zip(w1, b1)]
         runs.append(FitRun(
             function=name, params=dict(params), swept=swept,

@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import os
+import re
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -29,6 +30,12 @@ def check_path_text(field: str, path: str | os.PathLike) -> None:
                                "standard output)")
     if "\0" in text:
         raise SpecError(field, f"{text!r} contains a NUL byte, which no file name can hold")
+
+
+def file_stem(name: str) -> str:
+    """A file name from a function's name: 'x * sigmoid(b*x)' gives 'x_sigmoid_b_x'."""
+    stem = re.sub(r"[^\w.-]+", "_", name).strip("_.")[:80]
+    return stem or "activation"
 
 
 def check_output_folder(path: str | os.PathLike) -> Path:
@@ -142,6 +149,7 @@ def series_record(series: Series, order: int) -> dict:
         record[DERIVATIVE_KEYS[k]] = _shortest(series.derivatives[k], series.dtype)
     record["kinks"] = list(series.kinks)
     record["jumps"] = list(series.jumps)
+    record["detected"] = sorted(b.x for b in series.breakpoints if b.detected)  # not declared
     if series.compose is not None:
         record["compose"] = series.compose
     return record
@@ -198,7 +206,7 @@ def _cell(value) -> str:
 
 
 PROPERTY_LABELS = (
-    ("range", "range"), ("monotonic", "monotonic"), ("derivative_monotonic", "f' monotonic"),
+    ("domain", "domain"), ("range", "range"), ("monotonic", "monotonic"), ("derivative_monotonic", "f' monotonic"),
     ("continuity", "continuity"), ("zero_centered", "f(0) = 0"),
     ("identity_near_origin", "identity near 0"), ("saturates", "f' -> 0 (left, right)"),
     ("dead_zone", "f' = 0 on"), ("moments", "E[f], E[f^2], E[f'^2]"),
@@ -229,7 +237,9 @@ def describe(record: dict) -> list[tuple[str, str]]:
 
     zones = record["dead_zone"] or []
     moments = record["moments"]
+    low, high = record["domain"]
     texts = {
+        "domain": ("(-inf" if low is None else f"({low:.6g}") + ", " + ("inf)" if high is None else f"{high:.6g})"),
         "range": _interval(*record["range"]),
         "monotonic": yes(record["monotonic"]),
         "derivative_monotonic": yes(record["derivative_monotonic"]),
@@ -239,8 +249,8 @@ def describe(record: dict) -> list[tuple[str, str]]:
         "saturates": f"{yes(record['saturates']['left'])}, {yes(record['saturates']['right'])}",
         "dead_zone": " and ".join(_interval(a, b) for a, b in zones) or "nowhere",
         # to the quadrature's 1e-6, with no "-0.000000"
-        "moments": ", ".join(_moment(moments[k])
-                             for k in ("mean", "mean_square", "derivative_mean_square")),
+        "moments": "- (f is not defined on the whole line)" if moments is None else
+        ", ".join(_moment(moments[k]) for k in ("mean", "mean_square", "derivative_mean_square")),
         "gain": "-" if record["gain"] is None else f"{record['gain']:.6f}",
         "torch_gain": "-" if record["torch_gain"] is None else f"{record['torch_gain']:.6f}",
     }

@@ -8,13 +8,16 @@ torch, no matplotlib."""
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
 import torch
 
 from .compute import differentiate
-from .registry import REGISTRY, Activation
+from . import functions
+from .detection import detect
+from .registry import Activation
 
 WIDE = 1e4  # "the real line": tails are read here
 FINE = 50.0  # dead zones are looked for on [-FINE, FINE], where no exp has underflowed
@@ -26,7 +29,7 @@ FLAT = 1e-12
 # torch.nn.init.calculate_gain's names for the functions that it knows
 TORCH_GAIN_NAMES = {"identity": "linear", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu",
                     "leaky_relu": "leaky_relu", "selu": "selu"}
-KEYS = ("range", "monotonic", "derivative_monotonic", "continuity", "zero_centered",
+KEYS = ("domain", "range", "monotonic", "derivative_monotonic", "continuity", "zero_centered",
         "identity_near_origin", "saturates", "dead_zone", "moments", "gain", "torch_gain")
 
 
@@ -114,6 +117,13 @@ def _dead_zones(entry, params, x: np.ndarray, dy: np.ndarray) -> list[list[float
             return beyond
         return None if far_zero else math.nan
 
+    def snapped(value: float) -> float:
+        """A zone's last sample can sit 1e-9 from its breakpoint (torch.maximum's slope at a tie
+        is 1/2): that end is the breakpoint."""
+        near = [b for b in declared if abs(value - b) <= 2e-9 * max(1.0, abs(b))]
+        return near[0] if near else value
+
+    zones = [[snapped(low), snapped(high)] for low, high in zones]
     result = []
     for low, high in zones:
         zone = [end(low, low == xs[0], beyond_left, far[0] == 0),
@@ -176,21 +186,32 @@ def _torch_gain(name: str, params: dict) -> float | None:
 
 def properties(name: str, params: dict) -> dict[str, Any]:
     """The info record of one function with its parameters."""
-    entry = REGISTRY[name]
+    entry = functions.entry(name)
     record: dict[str, Any] = {"function": name, "params": dict(params)}
     if entry.vector:
         record.update({key: None for key in KEYS})
         record["note"] = "acts on a whole vector: these element-wise properties do not apply"
         return record
+    if entry.detect_breakpoints:  # the user's code: its breakpoints are found, not declared
+        found = detect(entry, params, -FINE, FINE)
+        entry = replace(entry, breakpoints=lambda p: found)
+    low, high = entry.domain(params)
+    whole_line = not (math.isfinite(low) or math.isfinite(high))
     x = _grid(entry, params)
+    if not whole_line:  # soft_exponential with alpha < 0: the properties of f where it exists
+        x = x[(x > low) & (x < high)]
     y, dy = _evaluate(entry, params, x, 1)
     x = x.numpy()
+    finite = np.isfinite(y) & np.isfinite(dy)  # exp(0.5 x) overflows at x = 1e4: unbounded there
+    x, y, dy = x[finite], y[finite], dy[finite]
     breakpoints = entry.breakpoints(params)
     jumps = [b for b in breakpoints if b.is_jump]
     at_zero = _evaluate(entry, params, torch.zeros(1, dtype=torch.float64), 1)
     zero_sides = _one_sided(entry, params, 0.0, 1)
-    moments = _moments(entry, params)
+    moments = _moments(entry, params) if whole_line else None
     record.update({
+        "domain": [_tidy(low) if math.isfinite(low) else None,
+                   _tidy(high) if math.isfinite(high) else None],
         "range": _range(x, y, dy, list(entry.asymptotes(params))),
         "monotonic": _monotonic(y),
         # where f jumps, f' holds a Dirac delta: no function, monotonic or not
@@ -203,7 +224,8 @@ def properties(name: str, params: dict) -> dict[str, Any]:
         "saturates": {"left": bool(abs(dy[0]) < SATURATED), "right": bool(abs(dy[-1]) < SATURATED)},
         "dead_zone": _dead_zones(entry, params, x, dy),
         "moments": moments,
-        "gain": 1 / math.sqrt(moments["mean_square"]) if moments["mean_square"] > 0 else None,
+        "gain": 1 / math.sqrt(moments["mean_square"]) if moments and moments["mean_square"] > 0
+        else None,
         "torch_gain": _torch_gain(name, params),
     })
     return record

@@ -19,7 +19,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from .errors import SpecError
-from .registry import REGISTRY
+from . import functions
 from .spec import PANEL_SIZE, FigureSpec, Series, figure_size, grid_shape, minimum_size
 
 # Okabe-Ito: distinct for the common forms of colour blindness.
@@ -105,8 +105,11 @@ FIT_LEVELS = (
 )
 SHORT_LABELS = {
     "kink: no derivative": "kink",
+    "kink: no derivative (detected)": "kink (detected)",
     "one-sided limits": "one-sided",
+    "one-sided limits (detected)": "one-sided (detected)",
     "one-sided derivatives": "one-sided",
+    "one-sided derivatives (detected)": "one-sided (detected)",
     "value at the jump": "value",
     "random slope per point": "random",
 }
@@ -138,7 +141,7 @@ def _fmt(value) -> str:
 
 def params_text(function: str, params: dict) -> str:
     """The parameters as a title line, wrapped; those not in `params` (swept) are left out."""
-    entry = REGISTRY[function]
+    entry = functions.entry(function)
     shown = []
     for p in entry.params:
         if p.name not in params or p.name == "seed" and not params.get("training"):
@@ -157,8 +160,8 @@ def params_text(function: str, params: dict) -> str:
 
 def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3,
                  swept: bool = False) -> str:
-    entry = REGISTRY[series.function]
-    name = series.function + (" composed K times" if composed else "")
+    entry = functions.entry(series.function)
+    name = functions.label(series.function) + (" composed K times" if composed else "")
     if order == 0:
         lines = [f"{name}: forward", f"$f(x) = {entry.formula_for(series.params)}$"]
         shown = {k: v for k, v in series.params.items() if k not in series.swept}
@@ -246,20 +249,23 @@ def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0,
 
     for b in series.breakpoints:
         at = int(np.argmin(np.abs(series.x - b.x)))
+        found = " (detected)" if b.detected else ""  # measured, not declared: say so
         if order == 0 and b.is_jump:
             limits = inside(b.left_value, b.right_value, b.x)
-            ax.scatter([b.x] * len(limits), limits, label=label("one-sided limits"), **hollow)
+            ax.scatter([b.x] * len(limits), limits, label=label("one-sided limits" + found),
+                       **hollow)
             ax.scatter([b.x], [series.y[at]], s=30 * scale, color=color, zorder=6,
                        label=label("value at the jump"))
         elif order == 0:
-            ax.scatter([b.x], [series.y[at]], label=label("kink: no derivative"), **hollow)
+            ax.scatter([b.x], [series.y[at]], label=label("kink: no derivative" + found), **hollow)
         elif order == 1:
             slopes = inside(b.left_slope, b.right_slope, b.x)
-            ax.scatter([b.x] * len(slopes), slopes, label=label("one-sided derivatives"), **hollow)
+            ax.scatter([b.x] * len(slopes), slopes, label=label("one-sided derivatives" + found),
+                       **hollow)
 
 
 def _random_band(ax, series: Series, order: int, color: str) -> bool:
-    band = REGISTRY[series.function].random_slope(series.params)
+    band = functions.entry(series.function).random_slope(series.params)
     if band is None or order > 1:
         return False
     lower, upper = band
@@ -294,6 +300,29 @@ def _pad_flat(ax, members: Sequence[Series], order: int) -> None:
         ax.set_ylim(values[0] - pad, values[0] + pad)
 
 
+def _frame_domain_ends(ax, members: Sequence[Series], orders: Sequence[int]) -> None:
+    """Where a curve runs to a pole at an end of its domain (soft_exponential, alpha < 0), the
+    panel is framed on the rest of it, as on paper: the curve leaves the panel there rather than
+    squashing everything else flat."""
+    kept, framed = [], False
+    for member in members:
+        step = (member.x[-1] - member.x[0]) / max(len(member.x) - 1, 1)  # about a grid step
+        near_an_end = np.zeros(member.x.shape, dtype=bool)
+        for end in functions.entry(member.function).domain(member.params):
+            if member.x[0] < end < member.x[-1]:
+                framed = True
+                near_an_end |= np.abs(member.x - end) <= step
+        for order in orders:
+            values = _values(member, order)
+            if values is not None:
+                kept.append(values[np.isfinite(values) & ~near_an_end])
+    values = np.concatenate(kept) if kept else np.array([])
+    if framed and values.size:
+        low, high = float(values.min()), float(values.max())
+        pad = 0.05 * (high - low) or 1.0
+        ax.set_ylim(low - pad, high + pad)
+
+
 def _style_axes(ax, spec: FigureSpec, order: int) -> None:
     low, high = spec.range
     ax.set_xlim(low, high)
@@ -316,7 +345,7 @@ def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     bar.set_ticks([-bound, -bound * 1e-2, 0, bound * 1e-2, bound])
     bar.ax.yaxis.set_major_formatter("{x:.2g}")
-    ax.set_title(f"{series.function}: Jacobian\n$\\partial y_i / \\partial x_j$ by autograd")
+    ax.set_title(f"{functions.label(series.function)}: Jacobian\n$\\partial y_i / \\partial x_j$ by autograd")
     ax.set_xlabel("$x_j$")
     ax.set_ylabel("$x_i$")
 
@@ -391,7 +420,7 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
     axes = figure.subplots(len(groups), columns, squeeze=False, sharex="row")
     for row, members in enumerate(groups):
         composed = members[0].compose is not None
-        entry = REGISTRY[members[0].function]
+        entry = functions.entry(members[0].function)
         styles, scale_bar = curve_styles(members, level)
         for order in range(spec.order + 1):
             ax = axes[row][order]
@@ -412,6 +441,7 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
                 ax.text(0.03, 0.95, _note(entry.derivative_note, level, True), transform=ax.transAxes,
                         fontsize=9 * level.scale, style="italic", color="0.25", va="top")
             _pad_flat(ax, members, order)
+            _frame_domain_ends(ax, members, [order])
             _legend(ax, level, many_points=len(members[0].x) > 5000)
         if spec.jacobian:
             _draw_jacobian(figure, axes[row][-1], members[0], spec)
@@ -443,6 +473,7 @@ def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, le
         drawn = [m for m in series if order not in m.missing]
         if drawn:
             _pad_flat(ax, drawn, order)
+            _frame_domain_ends(ax, drawn, [order])
         _legend(ax, level, many_points=max(len(m.x) for m in series) > 5000)
 
 
@@ -460,7 +491,7 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
         _style_axes(ax, spec, 0)
         ax.set_ylabel(", ".join(ORDER_LABELS[: spec.order + 1]))
         lines = _panel_title(members[0], 0, False, level.title_lines, swept=swept).split("\n")
-        lines[0] = f"{members[0].function}: f(x) and its derivatives"
+        lines[0] = f"{functions.label(members[0].function)}: f(x) and its derivatives"
         ax.set_title("\n".join(lines))
         styles, scale_bar = curve_styles(members, level)
         notes = []
@@ -487,6 +518,8 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
         if notes:
             ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
                     fontsize=9 * level.scale, color="0.3", va="top")
+        _frame_domain_ends(ax, members, [k for k in range(spec.order + 1)
+                                         if k not in members[0].missing])
         _legend(ax, level, many_points=len(members[0].x) > 5000)
         if scale_bar:
             _colorbar(figure, [ax], *scale_bar)
@@ -507,7 +540,7 @@ def _curve_label(series: Series, with_function: bool = False) -> str:
         parts.append(f"K = {series.compose}")
     if not with_function:
         return ", ".join(parts)
-    return series.function + (f" ({', '.join(parts)})" if parts else "")
+    return functions.label(series.function) + (f" ({', '.join(parts)})" if parts else "")
 
 
 def curve_styles(members: Sequence[Series], level: FitLevel):
@@ -556,7 +589,7 @@ def _mark_members(ax, members: Sequence[Series], styles, order: int, level: FitL
 
 def _asymptotes(ax, series: Series) -> None:
     # y = 0 is drawn as the axis line already; a dashed line under it would hide
-    levels = [v for v in REGISTRY[series.function].asymptotes(series.params) if v != 0]
+    levels = [v for v in functions.entry(series.function).asymptotes(series.params) if v != 0]
     for index, value in enumerate(levels):
         ax.axhline(value, color="0.45", lw=1.0, ls="--", zorder=1,
                    label=None if index else "asymptote")

@@ -9,7 +9,9 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
 from .errors import SpecError
-from .registry import REGISTRY, SEED_MAX, canonical_name
+from .functions import entry as activation_for
+from .functions import resolve
+from .registry import SEED_MAX
 
 DTYPES = ("float32", "float64", "float16", "bfloat16")
 DTYPE_MAX = {"float16": 65504.0, "bfloat16": 3.3895e38, "float32": 3.4028e38, "float64": 1.7976e308}
@@ -174,7 +176,7 @@ def _functions(names: Iterable[str] | str) -> tuple[str, ...]:
     for name in names:
         if not isinstance(name, str):
             raise SpecError("functions", f"function names are strings, not {name!r}")
-        canonical = canonical_name(name)
+        canonical = resolve(name)
         if canonical not in resolved:
             resolved.append(canonical)
     return tuple(resolved)
@@ -209,19 +211,20 @@ def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]
     applies to every function that has the parameter, and is an error only when none has it. A
     list of values is a sweep. A parameter set twice for one function is an error, never
     silently overridden."""
-    resolved = {name: REGISTRY[name].defaults() for name in functions}
+    resolved = {name: activation_for(name).defaults() for name in functions}
     sweeps: dict[str, dict[str, Sweep]] = {name: {} for name in functions}
     given: dict[tuple[str, str], str] = {}
     for target, name, value in assignments:
         if target is not None:
-            canonical = canonical_name(target)
+            by_label = [f for f in functions if activation_for(f).label == target]
+            canonical = by_label[0] if by_label else resolve(target)
             if canonical not in resolved:
                 raise SpecError("params", f"'{target}.{name}': {target} is not among the functions "
                                           f"({', '.join(functions)})")
             targets = [canonical]
         else:
-            targets = [f for f in functions if REGISTRY[f].parameter(name)]
-        if not targets or REGISTRY[targets[0]].parameter(name) is None:
+            targets = [f for f in functions if activation_for(f).parameter(name)]
+        if not targets or activation_for(targets[0]).parameter(name) is None:
             raise SpecError("params", f"unknown parameter '{name}'; {_valid_parameters(targets or functions)}")
         for function in targets:
             if (function, name) in given:
@@ -230,7 +233,7 @@ def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]
                                           f"{name}=START:STOP:COUNT), or {{ {name} = [V1, V2] }} "
                                           "in a spec")
             given[(function, name)] = "set"
-            parameter = REGISTRY[function].parameter(name)
+            parameter = activation_for(function).parameter(name)
             values = list(value) if isinstance(value, (list, tuple)) else None
             try:
                 if values is None:
@@ -244,6 +247,11 @@ def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]
             resolved[function][name] = coerced[0]
             if len(coerced) > 1:
                 sweeps[function][name] = Sweep(name, coerced)
+    for function in functions:
+        for parameter in activation_for(function).params:
+            if parameter.required and (function, parameter.name) not in given:
+                raise SpecError("params", f"{activation_for(function).label}: '{parameter.name}' "
+                                          f"has no value; give one with -p {parameter.name}=VALUE")
     result = {f: tuple(by_name.values()) for f, by_name in sweeps.items() if by_name}
     for function, values in resolved.items():
         swept = result.get(function, ())
@@ -253,7 +261,7 @@ def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]
                                       f"makes {curves} curves; at most {MAX_SWEEP_CURVES}")
         for combo in itertools.product(*(s.values for s in swept)):
             variant = {**values, **{s.name: v for s, v in zip(swept, combo)}}
-            problem = REGISTRY[function].validate(variant)
+            problem = activation_for(function).validate(variant)
             if problem:
                 raise SpecError("params", f"{function}: {problem}")
     return resolved, result
@@ -262,7 +270,7 @@ def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]
 def _valid_parameters(functions: Sequence[str]) -> str:
     parts = []
     for function in functions:
-        entry = REGISTRY[function]
+        entry = activation_for(function)
         if entry.params:
             listing = ", ".join(f"{p.name} ({p.domain()})" for p in entry.params)
             parts.append(f"{function} takes {listing}")
@@ -326,7 +334,7 @@ def build_spec(
         raise SpecError("range", f"[{low:g}, {high:g}] does not fit {dtype}, whose values stay "
                                  f"within +-{limit:g}")
 
-    vector = [n for n in names if REGISTRY[n].vector]
+    vector = [n for n in names if activation_for(n).vector]
     max_points = MAX_VECTOR_POINTS if vector else MAX_POINTS
     points = _integer("points", points, 2, max_points, "points")
 
@@ -367,7 +375,7 @@ def build_spec(
                                    "a curve per value; use one or the other")
 
     if jacobian:
-        others = [n for n in names if not REGISTRY[n].vector]
+        others = [n for n in names if not activation_for(n).vector]
         if others:
             verb = "acts" if len(others) == 1 else "act"
             raise SpecError("jacobian", f"{', '.join(others)} {verb} element-wise, so the Jacobian is "
@@ -417,7 +425,7 @@ def _check_params_fit(resolved: Mapping[str, Mapping[str, Any]],
     the reciprocal of a tiny scale (celu divides by alpha)."""
     for function, values in resolved.items():
         swept = {s.name: s.values for s in sweeps.get(function, ())}
-        for parameter in REGISTRY[function].params:
+        for parameter in activation_for(function).params:
             for value in swept.get(parameter.name, (values[parameter.name],)):
                 _check_param_fits(function, parameter, value, dtype)
 
@@ -597,7 +605,7 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
     from .expressions import parse
 
     names = _functions(functions)
-    vector = [n for n in names if REGISTRY[n].vector]
+    vector = [n for n in names if activation_for(n).vector]
     if vector:
         raise SpecError("functions", f"{vector[0]} acts on a whole vector; a hidden layer needs an "
                                      "element-wise activation")

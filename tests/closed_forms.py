@@ -37,6 +37,7 @@ class Case:
     df: sp.Expr  # by hand
     params: dict = field(default_factory=dict)
     avoid: tuple[float, ...] = ()  # where f, f' or a higher derivative breaks
+    domain_low: float = -np.inf  # f is undefined at and below this
     smooth: bool = False  # C-infinity: f'' and f''' are checked too
     abs_tol: float = 1e-12
     rel_tol: float = 1e-11
@@ -50,7 +51,15 @@ class Case:
 
     def evaluate(self, expr: sp.Expr, points: np.ndarray) -> np.ndarray:
         fn: Callable = sp.lambdify(X, expr, modules="mpmath")
-        return np.array([float(fn(mpmath.mpf(float(p)))) for p in points])
+        return np.array([_value(fn, expr, float(p)) for p in points])
+
+
+def _value(fn: Callable, expr: sp.Expr, point: float) -> float:
+    """fn(point), or the limit there where the formula is 0/0 (sin(x)/x at 0)."""
+    try:
+        return float(fn(mpmath.mpf(point)))
+    except ZeroDivisionError:
+        return float(sp.limit(expr, X, sp.Rational(point)))
 
 
 def _leaky(slope):
@@ -59,6 +68,96 @@ def _leaky(slope):
 
 def _elu(alpha):
     return piecewise(alpha * (sp.exp(X) - 1), X), piecewise(alpha * sp.exp(X), 1)
+
+
+def _soft_clipping(alpha):
+    a = sp.Integer(alpha)
+    return (sp.log((1 + sp.exp(a * X)) / (1 + sp.exp(a * (X - 1)))) / a,
+            sigmoid(a * X) - sigmoid(a * (X - 1)))
+
+
+def _snake(a):
+    return X + sp.sin(a * X) ** 2 / a, 1 + 2 * sp.sin(a * X) * sp.cos(a * X)
+
+
+def _isru(alpha):
+    return X / sp.sqrt(1 + alpha * X**2), (1 + alpha * X**2) ** sp.Rational(-3, 2)
+
+
+def _srelu(t_left, a_left, t_right, a_right):
+    return (sp.Piecewise((t_left + a_left * (X - t_left), X <= t_left), (X, X <= t_right),
+                         (t_right + a_right * (X - t_right), True)),
+            sp.Piecewise((a_left, X <= t_left), (1, X <= t_right), (a_right, True)))
+
+
+SOFTPLUS = sp.log(1 + sp.exp(X))
+QUICK = sp.Float("1.702", 40)
+LECUN = sp.Float("1.7159", 40)
+STAR_S, STAR_B = sp.Float("0.8944", 40), sp.Float("-0.4472", 40)
+LAPLACE_MU, LAPLACE_SIGMA = sp.Float("0.707107", 40), sp.Float("0.282095", 40)
+
+# The 30 functions added from the reference pages (issue 9), from their papers' definitions.
+NEW_CASES = [
+    Case("arctan", sp.atan(X), 1 / (1 + X**2), smooth=True),
+    Case("lecun_tanh", LECUN * sp.tanh(2 * X / 3),
+         LECUN * sp.Rational(2, 3) * (1 - sp.tanh(2 * X / 3) ** 2), smooth=True),
+    Case("symmetrical_sigmoid", 2 * sigmoid(X) - 1, 2 * sigmoid(X) * (1 - sigmoid(X)), smooth=True),
+    Case("bent_identity", (sp.sqrt(X**2 + 1) - 1) / 2 + X, X / (2 * sp.sqrt(X**2 + 1)) + 1,
+         smooth=True),
+    Case("loglog", 1 - sp.exp(-sp.exp(X)), sp.exp(X) * sp.exp(-sp.exp(X)), smooth=True),
+    Case("gaussian", sp.exp(-X**2), -2 * X * sp.exp(-X**2), smooth=True),
+    Case("absolute", piecewise(-X, X), piecewise(-1, 1), avoid=(0,)),
+    Case("sinusoid", sp.sin(X), sp.cos(X), smooth=True),
+    Case("cos", sp.cos(X), -sp.sin(X), smooth=True),
+    Case("sinc", sp.sin(X) / X, (X * sp.cos(X) - sp.sin(X)) / X**2, smooth=True),
+    Case("cube", X**3, 3 * X**2, smooth=True),
+    Case("srelu", *_srelu(-1, sp.Rational(1, 10), 1, sp.Rational(1, 10)), avoid=(-1, 1)),
+    Case("srelu", *_srelu(-2, sp.Rational(1, 2), 3, 2),
+         params={"t_left": -2.0, "a_left": 0.5, "t_right": 3.0, "a_right": 2.0}, avoid=(-2, 3)),
+    Case("isru", *_isru(1), smooth=True),
+    Case("isru", *_isru(sp.Rational(1, 4)), params={"alpha": 0.25}, smooth=True),
+    Case("isrlu", piecewise(_isru(1)[0], X), piecewise(_isru(1)[1], 1), avoid=(0,)),
+    Case("sqnl", sp.Piecewise((-1, X < -2), (X + X**2 / 4, X < 0), (X - X**2 / 4, X <= 2), (1, True)),
+         sp.Piecewise((0, X < -2), (1 + X / 2, X < 0), (1 - X / 2, X <= 2), (0, True)),
+         avoid=(-2, 0, 2)),
+    Case("soft_exponential", 2 * (sp.exp(X / 2) - 1) + sp.Rational(1, 2), sp.exp(X / 2),
+         smooth=True),
+    Case("soft_exponential", 2 * sp.log(1 + (X - sp.Rational(1, 2)) / 2),
+         1 / (1 + (X - sp.Rational(1, 2)) / 2), params={"alpha": -0.5}, smooth=True,
+         domain_low=-1.5),
+    Case("soft_exponential", X, sp.Integer(1), params={"alpha": 0.0}, smooth=True),
+    Case("soft_clipping", *_soft_clipping(1), smooth=True),
+    Case("soft_clipping", *_soft_clipping(2), params={"alpha": 2.0}, smooth=True),
+    Case("squareplus", (X + sp.sqrt(X**2 + 4)) / 2, (1 + X / sp.sqrt(X**2 + 4)) / 2, smooth=True),
+    Case("quick_gelu", X * sigmoid(QUICK * X),
+         sigmoid(QUICK * X) + QUICK * X * sigmoid(QUICK * X) * (1 - sigmoid(QUICK * X)),
+         smooth=True),
+    Case("squared_relu", piecewise(0, X**2), piecewise(0, 2 * X), avoid=(0,)),
+    Case("star_relu", piecewise(STAR_B, STAR_S * X**2 + STAR_B), piecewise(0, 2 * STAR_S * X),
+         avoid=(0,)),
+    Case("laplace", (1 + sp.erf((X - LAPLACE_MU) / (LAPLACE_SIGMA * sp.sqrt(2)))) / 2,
+         sp.exp(-(X - LAPLACE_MU) ** 2 / (2 * LAPLACE_SIGMA**2)) / (LAPLACE_SIGMA * sp.sqrt(2 * sp.pi)),
+         smooth=True),
+    Case("snake", *_snake(1), smooth=True),
+    Case("snake", *_snake(2), params={"a": 2.0}, smooth=True),
+    Case("gcu", X * sp.cos(X), sp.cos(X) - X * sp.sin(X), smooth=True),
+    Case("tanhexp", X * sp.tanh(sp.exp(X)),
+         sp.tanh(sp.exp(X)) + X * sp.exp(X) * (1 - sp.tanh(sp.exp(X)) ** 2), smooth=True),
+    Case("logish", X * sp.log(1 + sigmoid(X)),
+         sp.log(1 + sigmoid(X)) + X * sigmoid(X) * (1 - sigmoid(X)) / (1 + sigmoid(X)), smooth=True),
+    Case("serf", X * sp.erf(SOFTPLUS),
+         sp.erf(SOFTPLUS) + X * 2 / sp.sqrt(sp.pi) * sp.exp(-SOFTPLUS**2) * sigmoid(X), smooth=True),
+    Case("smelu", sp.Piecewise((0, X <= -1), ((X + 1) ** 2 / 4, X <= 1), (X, True)),
+         sp.Piecewise((0, X <= -1), ((X + 1) / 2, X <= 1), (1, True)), avoid=(-1, 1)),
+    Case("elish", piecewise((sp.exp(X) - 1) * sigmoid(X), X * sigmoid(X)),
+         piecewise(sp.exp(X) * sigmoid(X) + (sp.exp(X) - 1) * sigmoid(X) * (1 - sigmoid(X)),
+                   sigmoid(X) + X * sigmoid(X) * (1 - sigmoid(X))), avoid=(0,)),
+    Case("hard_elish",
+         sp.Piecewise((0, X <= -1), ((sp.exp(X) - 1) * (X + 1) / 2, X <= 0), (X * (X + 1) / 2, X <= 1),
+                      (X, True)),
+         sp.Piecewise((0, X <= -1), (sp.exp(X) * (X + 1) / 2 + (sp.exp(X) - 1) / 2, X <= 0),
+                      ((2 * X + 1) / 2, X <= 1), (1, True)), avoid=(-1, 0, 1)),
+]
 
 
 CASES = [
@@ -127,6 +226,7 @@ CASES = [
     Case("step", sp.Piecewise((0, X < 0), (1, True)), sp.Integer(0), avoid=(0,)),
     Case("sign", sp.Piecewise((-1, X < 0), (0, sp.Eq(X, 0)), (1, True)), sp.Integer(0), avoid=(0,)),
     Case("identity", X, sp.Integer(1), smooth=True),
+    *NEW_CASES,
 ]
 
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -35,6 +36,25 @@ def run_actplot(*args, cwd=None, env=None, timeout=120, python_flags=()):
         [sys.executable, *python_flags, "-m", "actplot", *[str(a) for a in args]],
         cwd=cwd, env=environment, capture_output=True, text=True, timeout=timeout,
     )
+
+
+@pytest.fixture(scope="session")
+def plugin_site(tmp_path_factory):
+    """The example plugin package, installed with pip into a folder of its own (a copy of the
+    source is built, so the checkout stays clean)."""
+    root = tmp_path_factory.mktemp("plugin")
+    source = root / "source"
+    shutil.copytree(ROOT / "examples" / "actplot-plugin-demo", source)
+    site = root / "site"
+    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet", "--no-deps", "--no-index",
+                    "--no-build-isolation", "--target", str(site), str(source)],
+                   check=True, capture_output=True, timeout=300)
+    return site
+
+
+def with_site(site, *extra) -> dict:
+    """The environment that puts an installed plugin folder (and others) on the path."""
+    return {"PYTHONPATH": os.pathsep.join([str(site), *map(str, extra)])}
 
 
 @pytest.fixture(autouse=True)

@@ -313,7 +313,8 @@ def test_list_shows_every_function_alias_and_parameter(invoke):
     result = invoke("list")
     assert result.exit_code == 0
     for name, entry in REGISTRY.items():
-        assert re.search(rf"^{name}\b", result.stdout, re.M)
+        assert re.search(rf"^  {name}\b", result.stdout, re.M)
+        assert f"source: {entry.source}" in result.stdout
         for alias in entry.aliases:
             assert alias in result.stdout
         for p in entry.params:

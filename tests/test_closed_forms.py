@@ -14,7 +14,7 @@ POINTS = np.linspace(-7.9, 7.9, 81)
 
 
 def _points(case):
-    keep = np.ones(POINTS.shape, dtype=bool)
+    keep = POINTS > case.domain_low
     for x0 in case.avoid:
         keep &= np.abs(POINTS - x0) > 1e-3
     return POINTS[keep]
@@ -66,6 +66,15 @@ def test_vector_functions_use_the_jacobian_diagonal(name):
         np.testing.assert_allclose(got, expected[k], rtol=1e-9, atol=1e-14, err_msg=f"order {k}")
     # the sum of softmax is constant, so y.sum().backward() would have given zeros here
     assert np.max(np.abs(series.dy)) > 1e-3
+
+
+@pytest.mark.parametrize("case", [c for c in CASES if np.isfinite(c.domain_low)], ids=lambda c: c.id)
+def test_the_curve_stops_where_the_function_is_undefined(case):
+    """Below the domain the values are NaN (never a number that a line could be drawn to)."""
+    outside = POINTS[POINTS < case.domain_low]
+    series = evaluate(case.name, at=list(outside), params=case.params, grad=True, dtype="float64",
+                      device="cpu")
+    assert outside.size and np.isnan(series.y).all() and np.isnan(series.dy).all()
 
 
 def test_float32_agrees_with_float64_to_float32_precision():

@@ -27,7 +27,7 @@ def _complete(runner, line: str, shell: str = "bash") -> list[str]:
 
 
 @pytest.mark.parametrize("line, want", [
-    ("actplot re", ["relu", "relu6"]),
+    ("actplot relu", ["relu", "relu2", "relu6", "relu_squared"]),
     ("actplot h_s", ["h_sigmoid", "h_swish"]),
     ("actplot fi", ["fit"]),
     ("actplot ba", ["batch"]),

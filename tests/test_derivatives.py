@@ -29,6 +29,9 @@ BREAKPOINTS = {
     "threshold": ({}, [], [1.0]),
     "step": ({}, [], [0.0]),
     "sign": ({}, [], [0.0]),
+    "srelu": ({}, [-1.0, 1.0], []),
+    "absolute": ({}, [0.0], []),
+    "hard_elish": ({}, [-1.0, 1.0], []),
 }
 NO_BREAKPOINTS = {"elu": {"alpha": 1.0}, "leaky_relu": {"negative_slope": 1.0},
                   "threshold": None, "hardshrink": {"lambd": 0.0}}

@@ -10,7 +10,7 @@ import pytest
 
 from actplot.cli import cli
 
-from .conftest import ROOT
+from .conftest import ROOT, run_actplot, with_site
 
 README = (ROOT / "README.md").read_text()
 
@@ -32,9 +32,14 @@ def test_readme_opens_with_the_two_commands():
     assert "\npython -m pytest\n" in ci  # the README's test command, as CI runs it
 
 
+SPECS = ("readme.toml", "readme_plugin.toml")  # the second needs the example plugin
+
+
 def test_readme_figures_are_made_by_actplot():
-    spec = tomllib.loads((ROOT / "docs" / "readme.toml").read_text())
-    made = {f"docs/{figure['output']}" for figure in spec["figure"] + spec.get("fit", [])}
+    made = set()
+    for name in SPECS:
+        spec = tomllib.loads((ROOT / "docs" / name).read_text())
+        made |= {f"docs/{figure['output']}" for figure in spec["figure"] + spec.get("fit", [])}
     shown = set(re.findall(r"!\[[^\]]*\]\((docs/images/[^)]+)\)", README))
     assert shown == made
     assert all((ROOT / path).exists() for path in shown)
@@ -44,3 +49,12 @@ def test_readme_figures_are_made_by_actplot():
 def test_readme_spec_runs(invoke, tmp_path):
     result = invoke("batch", ROOT / "docs" / "readme.toml", "--out-dir", tmp_path, "-q")
     assert result.exit_code == 0, result.stderr
+
+
+@pytest.mark.slow
+def test_readme_plugin_spec_runs_with_the_example_plugin(plugin_site, tmp_path):
+    result = run_actplot("batch", ROOT / "docs" / "readme_plugin.toml", "--out-dir", tmp_path,
+                         "-q", env=with_site(plugin_site))
+    assert result.returncode == 0, result.stderr
+    made = (tmp_path / "images" / "plugin_demo.png").read_bytes()
+    assert made == (ROOT / "docs" / "images" / "plugin_demo.png").read_bytes()

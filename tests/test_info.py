@@ -154,7 +154,7 @@ def test_info_command_text_and_json(invoke):
     assert [(e["function"], e["params"]) for e in entries] == [
         ("relu", {}), ("leaky_relu", {"negative_slope": 0.0}),
         ("leaky_relu", {"negative_slope": 0.2})]
-    assert set(entries[0]) == {"function", "params", "range", "monotonic", "derivative_monotonic",
+    assert set(entries[0]) == {"function", "params", "domain", "range", "monotonic", "derivative_monotonic",
                                "continuity", "zero_centered", "identity_near_origin", "saturates",
                                "dead_zone", "moments", "gain", "torch_gain"}
 
