@@ -51,11 +51,21 @@ def _true(expr: sp.Expr):
     fn = sp.lambdify(X, expr, modules=[{"erf": np.vectorize(math.erf)}, "numpy"])
     exact = sp.lambdify(X, expr, modules="mpmath")
 
+    def at(v: float) -> float:
+        try:
+            return float(exact(mpmath.mpf(float(v))))
+        except ZeroDivisionError:  # sin(x)/x at 0: the limit
+            return float(sp.limit(expr, X, sp.Rational(float(v))))
+
     def truth(x):
         try:
-            return np.broadcast_to(np.asarray(fn(x), dtype=float), np.shape(x))
+            values = np.array(np.broadcast_to(np.asarray(fn(x), dtype=float), np.shape(x)))
         except TypeError:  # a composed Piecewise that numpy's select cannot take: point by point
-            return np.array([float(exact(mpmath.mpf(float(v)))) for v in x])
+            return np.array([at(v) for v in x])
+        # near 0, formulas such as sinc's f'' cancel catastrophically in float64: exact there
+        near = np.abs(x) < 1e-3
+        values[near] = [at(v) for v in x[near]]
+        return values
 
     return truth
 
@@ -108,7 +118,8 @@ def _line_cases():
 
 @pytest.mark.parametrize("case, order", list(_line_cases()))
 def test_every_line_of_every_order_follows_the_closed_form(case, order):
-    figure = drawn(case.name, params=case.params, order=order, points=160,
+    # laplace's f''' is a narrow bump (sigma 0.28): 400 points (a real figure has 1001)
+    figure = drawn(case.name, params=case.params, order=order, points=160 if order == 1 else 400,
                           dtype="float64", range=(-7.3, 7.3))
     _check_figure(figure, case, range(order + 1))
 
