@@ -24,14 +24,14 @@ from .custom import MODULE_ATTR
 from .errors import ActplotError, SpecError, printable
 from .output import check_path_text, file_stem, remove_stale_temps, write_atomic
 from .registry import REGISTRY
-from .spec import (FIGURE_FORMATS, FIT_FORMATS, FIT_OPTIONS, FigureSpec, FitSpec, build_fit_spec,
-                   build_spec, check_pixels, output_format)
+from .spec import (FIGURE_FORMATS, FIT_FORMATS, FIT_OPTIONS, LOOK_OPTIONS, FigureSpec, FitSpec,
+                   build_fit_spec, build_spec, check_pixels, output_format)
 
 MANIFEST = ".actplot-manifest.json"
 RESERVED = (MANIFEST,)  # a gallery's index pages are .html and .md, which no output can be
 SPEC_KEYS = ("functions", "range", "points", "params", "grad", "order", "device", "dtype",
              "format", "dpi", "size", "title", "output", "at", "compose", "jacobian", "train",
-             "seed", "layout")
+             "seed", "layout", *LOOK_OPTIONS)
 
 
 @dataclass
@@ -231,10 +231,11 @@ def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,
 
 
 def gallery_jobs(out_dir: str | os.PathLike, fmt: str = "svg", grad: bool = False,
-                 dpi: int = 150) -> list[Job]:
+                 dpi: int = 150, **look: Any) -> list[Job]:
+    """A figure per built-in; `look` (theme, style, lang...) applies to each."""
     if fmt not in FIGURE_FORMATS:
         raise SpecError("format", f"gallery figures are {', '.join(FIGURE_FORMATS)}, not {fmt}")
-    specs = {name: build_spec([name], grad=grad, dpi=dpi) for name in REGISTRY}
+    specs = {name: build_spec([name], grad=grad, dpi=dpi, **look) for name in REGISTRY}
     for spec in specs.values():
         check_pixels(spec, fmt)
     root = _output_root(out_dir)

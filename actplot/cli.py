@@ -14,8 +14,10 @@ from .errors import ActplotError, SpecError, printable, warning_line
 from .functions import label as entry_label
 from .functions import resolve
 from .registry import ALIASES, FAMILIES, REGISTRY, SEED_MAX, builtin_name
-from .spec import (DTYPES, FIGURE_FORMATS, FORMATS, LAYOUTS, MAX_ORDER, MAX_SWEEP_CURVES, STDOUT,
-                   build_spec, check_pixels, output_format)
+from .spec import (DTYPES, FIGURE_FORMATS, FORMATS, LANGUAGES, LAYOUTS, LEGENDS, MAX_ORDER,
+                   MAX_SWEEP_CURVES, PANEL_TITLES, STDOUT, YSCALES, build_spec, check_pixels,
+                   output_format)
+from .themes import THEMES
 
 OPTION_FOR_FIELD = {
     "functions": "FUNCTIONS", "params": "-p/--param", "range": "--range", "points": "--points",
@@ -24,6 +26,9 @@ OPTION_FOR_FIELD = {
     "size": "--size", "dpi": "--dpi", "title": "--title", "output": "-o/--output",
     "format": "--format", "layout": "--layout", "target": "--target", "hidden": "--hidden",
     "steps": "--steps", "optimizer": "--optimizer", "lr": "--lr", "seeds": "--seeds",
+    "theme": "--theme", "style": "--style", "ylim": "--ylim", "yscale": "--yscale",
+    "legend": "--legend", "xlabel": "--xlabel", "ylabel": "--ylabel",
+    "panel_titles": "--panel-titles", "lang": "--lang",
     "tol": "--tol", "frames": "--frames",
 }
 
@@ -242,6 +247,42 @@ def figure_options(fn):
                         help="Resolution of PNG output.")(fn)
 
 
+def theme_options(fn):
+    """How a figure looks: shared by plot, gallery and fit."""
+    for decorator in reversed([
+        click.option("--theme", type=click.Choice(list(THEMES)), default="default",
+                     show_default=True,
+                     help="paper: a 3.5-inch column, 8 pt type; slides: large type, thick lines; "
+                          "dark: a dark background."),
+        click.option("--style", metavar="NAME|FILE.mplstyle",
+                     help="A matplotlib style sheet on top of actplot's look (built-in name or "
+                          "file), such as ggplot or my.mplstyle."),
+        click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+                     help="Language of titles, labels and legends (zh: Chinese)."),
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
+def panel_options(fn):
+    """The controls that paper authors expect."""
+    for decorator in reversed([
+        click.option("--ylim", type=float, nargs=2, metavar="LOW HIGH",
+                     help="y limits of every panel."),
+        click.option("--yscale", type=click.Choice(YSCALES), default="linear", show_default=True,
+                     help="symlog shows small and large values together (deep --compose)."),
+        click.option("--legend", type=click.Choice(LEGENDS), default="best", show_default=True,
+                     help="best: inside, where it covers no curve or marker; outside: beside the "
+                          "panel; none."),
+        click.option("--xlabel", help="Label of the x axes (default: x)."),
+        click.option("--ylabel", help="Label of the y axes of f (default: f(x))."),
+        click.option("--panel-titles", type=click.Choice(PANEL_TITLES), default="full",
+                     show_default=True, help="full, short (one line) or none."),
+    ]):
+        fn = decorator(fn)
+    return fn
+
+
 def compute_options(fn):
     """Options that say what to compute."""
     for decorator in reversed([
@@ -292,8 +333,10 @@ def compute_options(fn):
               help="rows: a row per function; overlay: every function on shared panels; "
                    "combined: f and its derivatives on the same axes.")
 @click.option("--show", is_flag=True, help="Open the figure in a window.")
+@theme_options
+@panel_options
 def plot(functions, range_, points, params, grad, order, device, dtype, output, fmt, dpi, size,
-         title, at, as_json, check, jacobian, compose, train, seed, layout, show):
+         title, at, as_json, check, jacobian, compose, train, seed, layout, show, **look):
     """Plot FUNCTIONS and their derivatives (a row per function, a column per order).
 
     \b
@@ -312,7 +355,7 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
         spec = build_spec(
             functions, params=list(params), range=range_, points=points, grad=grad, order=order,
             device=device, dtype=dtype, at=points_at, compose=compose, jacobian=jacobian,
-            train=train, seed=seed, title=title, size=size, dpi=dpi, layout=layout,
+            train=train, seed=seed, title=title, size=size, dpi=dpi, layout=layout, **look,
         )
         if check:
             return _run_check(spec, as_json)
@@ -599,17 +642,19 @@ def batch(spec_file, out_dir, allow_outside, jobs, force, quiet):
               show_default=True)
 @click.option("--grad", is_flag=True, help="Draw each function's derivative too.")
 @figure_options
+@theme_options
 @run_options
-def gallery(out_dir, fmt, grad, dpi, jobs, force, quiet):
+def gallery(out_dir, fmt, grad, dpi, jobs, force, quiet, **look):
     """One figure per registered function, with index.html and index.md.
 
     \b
     actplot gallery -o gallery --grad --jobs 2
+    actplot gallery -o dark --grad --theme dark
     """
     from . import batch as batch_module
 
     try:
-        jobs_list = batch_module.gallery_jobs(out_dir, fmt=fmt, grad=grad, dpi=dpi)
+        jobs_list = batch_module.gallery_jobs(out_dir, fmt=fmt, grad=grad, dpi=dpi, **look)
     except SpecError as error:
         raise click.UsageError(error.message) from None
     summary = batch_module.run(jobs_list, workers=jobs, force=force, quiet=quiet)

@@ -11,8 +11,7 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .render import (COMPOSE_COLORS, MARKER_COLOR, FitLevel, _fmt, _legend, fitted_figure,
-                     house_style)
+from .render import FitLevel, _fmt, _legend, fitted_figure, house_style, palette
 from .spec import MIN_PANEL_SIZE, FitSpec, fit_grid_shape, fit_size
 
 FIT_COLOR = "#0072B2"
@@ -49,15 +48,15 @@ def _draw_units(ax, run, level: FitLevel, units=None) -> list:
     units = run.units if units is None else units
     lines = []
     for i, contribution in enumerate(units):
-        (line,) = ax.plot(run.plot_x, contribution, color=COMPOSE_COLORS[i % len(COMPOSE_COLORS)],
+        (line,) = ax.plot(run.plot_x, contribution, color=palette().compose[i % len(palette().compose)],
                           lw=1.6 * max(level.scale, 0.7))
         lines.append(line)
     if units is run.units:
         kinks = [(x0, float(np.interp(x0, run.plot_x, units[i])))
                  for i, xs in enumerate(run.unit_kinks) for x0 in xs]
         if kinks:
-            ax.scatter(*zip(*kinks), s=30 * level.scale, facecolors="white",
-                       edgecolors=MARKER_COLOR, linewidths=1.2 * level.scale, zorder=5,
+            ax.scatter(*zip(*kinks), s=30 * level.scale, facecolors=palette().hollow,
+                       edgecolors=palette().marker, linewidths=1.2 * level.scale, zorder=5,
                        clip_on=False, label="kink")
     ax.axhline(run.weights["b2"][0], color="0.45", lw=1.0, ls="--", label="output bias")
     ax.set_xlim(run.plot_x[0], run.plot_x[-1])
@@ -104,12 +103,12 @@ def _draw(figure: Figure, runs, spec: FitSpec, level: FitLevel, animated: bool =
         fit_ax, unit_ax, loss_ax = axes[:, index]
         _draw_fit(fit_ax, run)
         fit_ax.set_title(_column_title(run, level))
-        _legend(fit_ax, level, many_points=False)
+        _legend(fit_ax, level)
         _draw_units(unit_ax, run, level)
         unit_ax.set_title(f"{len(run.units)} hidden units" if level.title_lines > 1 else "units")
-        _legend(unit_ax, level, many_points=False)
+        _legend(unit_ax, level)
         _draw_loss(loss_ax, column, spec, level)
-        _legend(loss_ax, level, many_points=False)
+        _legend(loss_ax, level)
         if animated:
             fit_ax.set_ylim(*_span([run.target] + [f[1] for f in run.frames]))
             unit_ax.set_ylim(*_span([f[2] for f in run.frames] + [run.weights["b2"]]))

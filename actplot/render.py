@@ -7,7 +7,7 @@ import io
 import os
 import textwrap
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Sequence
 
 import matplotlib
@@ -18,19 +18,14 @@ from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
+from . import functions, i18n, layout, themes
 from .errors import SpecError
-from . import functions
 from .spec import PANEL_SIZE, FigureSpec, Series, figure_size, grid_shape, minimum_size
 
-# Okabe-Ito: distinct for the common forms of colour blindness.
-ORDER_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
-COMPOSE_COLORS = ("#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00", "#56B4E9", "#000000",
-                  "#F0E442")
 # Each depth also gets its own dashes and a thinner line than the one before, so curves that
 # coincide (relu is the same for every K) stay visible under one another, in grey scale too.
 COMPOSE_DASHES = ("-", (0, (6, 2)), (0, (3, 2)), (0, (1, 1.5)), (0, (6, 2, 1, 2)),
                   (0, (3, 1, 1, 1, 1, 1)), (0, (10, 3)), (0, (1, 3)))
-MARKER_COLOR = "#000000"
 
 STYLE = {
     "font.family": "DejaVu Sans",
@@ -73,16 +68,89 @@ def _base_rc() -> dict:
     return _BASE_RC
 
 
+@dataclass(frozen=True)
+class Look:
+    """What a figure looks like beyond its data: a theme, a style sheet on top, a language, and
+    whether its text needs a CJK font."""
+
+    theme: str = "default"
+    style: str | None = None
+    lang: str = "en"
+    cjk: bool = False
+
+    @property
+    def palette(self) -> themes.Palette:
+        palette = themes.theme(self.theme).palette
+        cycle = _style_settings(self.style).get("axes.prop_cycle")
+        colors = tuple(cycle.by_key().get("color", ())) if cycle is not None else ()
+        if colors:  # a style's colour cycle colours the curves, as its author meant
+            palette = replace(palette, order=(colors * 4)[:4], compose=colors)
+        return palette
+
+
+_LOOK = Look()
+_STYLES: dict[str | None, dict] = {}
+
+
+def _style_settings(style: str | None) -> dict:
+    if style not in _STYLES:
+        _STYLES[style] = {k: v for k, v in themes.style_rc(style).items() if k not in _NOT_STYLE}
+    return _STYLES[style]
+
+
+def look_of(spec: FigureSpec, series: Sequence[Series] = ()) -> Look:
+    """The look that a spec asks for; CJK is needed for Chinese labels or any CJK text."""
+    texts = [spec.title, spec.xlabel, spec.ylabel,
+             *(functions.label(s.function) for s in series), *(spec.functions or ())]
+    cjk = spec.lang == "zh" or i18n.has_cjk(*texts)
+    return Look(spec.theme, spec.style, spec.lang, cjk)
+
+
+def palette() -> themes.Palette:
+    return _LOOK.palette
+
+
+def tr(text: str) -> str:
+    return i18n.tr(text, _LOOK.lang)
+
+
 @contextlib.contextmanager
-def house_style(scale: float = 1.0):
-    """matplotlib's defaults plus STYLE, with type scaled by `scale`: the user's matplotlibrc or
-    style (a black background, usetex, savefig.bbox) never reaches actplot's figures or bytes."""
-    rc = {**_base_rc(), **STYLE}
+def house_style(scale: float = 1.0, look: Look | None = None):
+    """matplotlib's defaults, actplot's STYLE, the theme and the style sheet asked for, with type
+    scaled by `scale`: the user's matplotlibrc (a black background, usetex, savefig.bbox) never
+    reaches actplot's figures or bytes."""
+    global _LOOK
+    look = look or _LOOK
+    theme = themes.theme(look.theme)
+    rc = {**_base_rc(), **STYLE, **theme.rc, **_style_settings(look.style)}
     for key in FONT_KEYS:
-        rc[key] = STYLE[key] * scale
-    rc["lines.linewidth"] = STYLE["lines.linewidth"] * max(scale, 0.7)
-    with matplotlib.rc_context(rc):
-        yield
+        rc[key] = _points(rc[key], rc["font.size"]) * scale
+    rc["lines.linewidth"] = float(rc["lines.linewidth"]) * max(scale, 0.7)
+    if look.cjk:
+        font = i18n.cjk_font()
+        if font is not None:  # matplotlib falls back to it for the glyphs DejaVu Sans lacks
+            rc["font.family"] = [*_families(rc["font.family"]), font]
+    saved, _LOOK = _LOOK, look
+    try:
+        with matplotlib.rc_context(rc), warnings.catch_warnings():
+            if look.cjk and i18n.cjk_font() is None:  # said once, in one line (build_figure)
+                warnings.filterwarnings("ignore", message="Glyph .* missing from font")
+            yield
+    finally:
+        _LOOK = saved
+
+
+def _families(value) -> list[str]:
+    return [value] if isinstance(value, str) else list(value)
+
+
+def _points(size, base) -> float:
+    """A font size in points: a number, or a name such as 'large' (relative to font.size)."""
+    if isinstance(size, str):
+        from matplotlib.font_manager import font_scalings
+
+        return font_scalings.get(size, 1.0) * float(base)
+    return float(size)
 
 
 @dataclass(frozen=True)
@@ -161,16 +229,17 @@ def params_text(function: str, params: dict) -> str:
 def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3,
                  swept: bool = False) -> str:
     entry = functions.entry(series.function)
-    name = functions.label(series.function) + (" composed K times" if composed else "")
+    name = functions.label(series.function) + (f" {tr('composed K times')}" if composed else "")
     if order == 0:
-        lines = [f"{name}: forward", f"$f(x) = {entry.formula_for(series.params)}$"]
+        lines = [f"{name}: {tr('forward')}", f"$f(x) = {entry.formula_for(series.params)}$"]
         shown = {k: v for k, v in series.params.items() if k not in series.swept}
         text = params_text(series.function, shown if swept else series.params)
         if text:
             lines.append(text)
     else:
-        kind = "Jacobian diagonal " if entry.vector else ""
-        lines = [f"{name}: {ORDER_NAMES[order]}", f"{kind}{ORDER_LABELS[order]} by autograd"]
+        kind = tr("Jacobian diagonal") + " " if entry.vector else ""
+        lines = [f"{name}: {tr(ORDER_NAMES[order])}",
+                 f"{kind}{ORDER_LABELS[order]} {tr('by autograd')}"]
     return "\n".join(lines[:lines_kept])
 
 
@@ -230,11 +299,14 @@ def curve_data(series: Series, order: int) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0,
-                      color: str = MARKER_COLOR, labelled: bool = True) -> None:
+                      color: str | None = None, labelled: bool = True) -> None:
     """Hollow circles at one-sided values, as the seeds draw them; one legend entry per meaning.
-    At an end of the range only the side inside it is drawn."""
-    hollow = dict(marker="o", s=42 * scale, facecolors="white", edgecolors=color,
-                  linewidths=1.4 * scale, zorder=5, clip_on=False)
+    At an end of the range only the side inside it is drawn. Hollow means the panel's own
+    background inside, so that they stay hollow on a dark theme."""
+    color = color or palette().marker
+    size = themes.theme(_LOOK.theme).marker_scale
+    hollow = dict(marker="o", s=42 * scale * size, facecolors=palette().hollow, edgecolors=color,
+                  linewidths=1.4 * scale * size ** 0.5, zorder=5, clip_on=False)
     labels = set()
     low, high = series.x[0], series.x[-1]
 
@@ -242,7 +314,7 @@ def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0,
         if text in labels or not labelled:
             return None
         labels.add(text)
-        return text
+        return tr(text)
 
     def inside(left, right, x0) -> list[float]:
         return [v for v, keep in ((left, x0 > low), (right, x0 < high)) if keep and np.isfinite(v)]
@@ -254,7 +326,7 @@ def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0,
             limits = inside(b.left_value, b.right_value, b.x)
             ax.scatter([b.x] * len(limits), limits, label=label("one-sided limits" + found),
                        **hollow)
-            ax.scatter([b.x], [series.y[at]], s=30 * scale, color=color, zorder=6,
+            ax.scatter([b.x], [series.y[at]], s=30 * scale * size, color=color, zorder=6,
                        label=label("value at the jump"))
         elif order == 0:
             ax.scatter([b.x], [series.y[at]], label=label("kink: no derivative" + found), **hollow)
@@ -278,13 +350,13 @@ def _random_band(ax, series: Series, order: int, color: str) -> bool:
     else:
         ax.fill_between(x[negative], upper, lower, color=color, alpha=0.18, lw=0,
                         label=f"band [{lower:.3g}, {upper:.3g}]")
-    ax.scatter(x, values, s=4, color=color, lw=0, label="random slope per point")
+    ax.scatter(x, values, s=4, color=color, lw=0, label=tr("random slope per point"))
     return True
 
 
 def _draw_curve(ax, series: Series, order: int, color: str | None = None, label: str | None = None,
                 **style) -> None:
-    color = color or ORDER_COLORS[order]
+    color = color or palette().order[order]
     if _random_band(ax, series, order, color):
         return
     ax.plot(*curve_data(series, order), color=color, label=label, **style)
@@ -326,12 +398,30 @@ def _frame_domain_ends(ax, members: Sequence[Series], orders: Sequence[int]) -> 
 def _style_axes(ax, spec: FigureSpec, order: int) -> None:
     low, high = spec.range
     ax.set_xlim(low, high)
-    ax.axhline(0, color="0.35", lw=0.8, zorder=0.5)
+    colors, lines = palette(), themes.theme(_LOOK.theme).line_scale
+    ax.axhline(0, color=colors.zero_line, lw=0.8 * lines, zorder=0.5)
     if low < 0 < high:
-        ax.axvline(0, color="0.35", lw=0.8, zorder=0.5)
-    ax.grid(True, color="0.85", lw=0.6)
-    ax.set_xlabel("x")
-    ax.set_ylabel(ORDER_LABELS[order])
+        ax.axvline(0, color=colors.zero_line, lw=0.8 * lines, zorder=0.5)
+    ax.grid(True, color=colors.grid, lw=0.6 * lines)
+    ax.set_xlabel(spec.xlabel if spec.xlabel is not None else "x")
+    ax.set_ylabel(spec.ylabel if spec.ylabel is not None and order == 0 else ORDER_LABELS[order])
+    if spec.yscale == "symlog":  # linear within 1e-3 of 0: the small values of deep compositions
+        ax.set_yscale("symlog", linthresh=1e-3)
+    elif spec.yscale == "log":
+        ax.set_yscale("log", nonpositive="mask")
+
+
+def _finish_axes(ax, spec: FigureSpec) -> None:
+    """After the curves: the y limits asked for."""
+    if spec.ylim is not None:
+        ax.set_ylim(*spec.ylim)
+
+
+def _title(ax, spec: FigureSpec, text: str) -> None:
+    """The panel's title, full, its first line only, or none (--panel-titles)."""
+    if spec.panel_titles == "none":
+        return
+    ax.set_title(text.split("\n")[0] if spec.panel_titles == "short" else text)
 
 
 def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
@@ -359,15 +449,21 @@ def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | No
     SpecError that says what would."""
     if spec.title:
         check_mathtext(spec.title)
+    look = look_of(spec, series)
+    if look.cjk and i18n.cjk_font() is None:
+        warnings.warn(i18n.CJK_HINT, UserWarning, stacklevel=2)
     return fitted_figure(lambda fig, level: _draw_panels(fig, series, spec, level),
-                         figure_size(spec), grid_shape(spec), minimum_size(spec), spec.dpi, figure)
+                         figure_size(spec), grid_shape(spec), minimum_size(spec), spec.dpi, figure,
+                         look)
 
 
 def fitted_figure(draw, size: tuple[float, float], shape: tuple[int, int],
-                  smallest: tuple[float, float], dpi: int, figure: Figure | None = None) -> Figure:
+                  smallest: tuple[float, float], dpi: int, figure: Figure | None = None,
+                  look: Look | None = None) -> Figure:
     """A figure of `size` inches, drawn by draw(figure, level) at the first level that fits."""
     width, height = size
-    with house_style():  # the figure reads its colours from rcParams when it is made
+    look = look or Look()
+    with house_style(look=look):  # the figure reads its colours from rcParams when it is made
         if figure is None:
             figure = ActplotFigure(figsize=(width, height), dpi=LAYOUT_DPI)
             FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
@@ -376,13 +472,17 @@ def fitted_figure(draw, size: tuple[float, float], shape: tuple[int, int],
             figure.set_dpi(LAYOUT_DPI)
             figure.set_facecolor(matplotlib.rcParams["figure.facecolor"])
             figure.set_edgecolor(matplotlib.rcParams["figure.edgecolor"])
-    for level in _levels_to_try(shape, width, height):
+    theme = themes.theme(look.theme)
+    for level in _levels_to_try(shape, width, height, theme.smallest_scale, theme.panel_size,
+                                theme.levels):
         figure.clear()
-        with house_style(level.scale):
-            figure.set_layout_engine("constrained")
+        with house_style(level.scale, look):
+            figure.set_layout_engine("constrained")  # colour bars are made for it
             draw(figure, level)
-            if not misfits(figure):
+            problems = _lay_out(figure)
+            if not problems:
                 figure._actplot_scale = level.scale  # ticks made while saving need the same type
+                figure._actplot_look = look
                 figure.set_dpi(dpi)
                 return figure
     raise SpecError("size", f"{width:g} x {height:g} inches cannot hold these panels legibly; "
@@ -390,14 +490,32 @@ def fitted_figure(draw, size: tuple[float, float], shape: tuple[int, int],
                             f"{max(height, smallest[1]) * 1.25:.3g}")
 
 
-def _levels_to_try(shape: tuple[int, int], width: float, height: float) -> tuple[FitLevel, ...]:
-    """FIT_LEVELS from the first that panels of this size could hold: each try is a full
-    layout, and eight rows on a page would otherwise fail the first two."""
+def _lay_out(figure: Figure) -> list[str]:
+    """Place the panels, then the legends; what does not fit (empty when all is well)."""
+    problems = layout.place(figure, MIN_AXES_SHARE)
+    if problems is None:  # not a plain grid: constrained layout, and a full check
+        problems = misfits(figure)
+        if not problems and layout.place_legends(figure):
+            problems = misfits(figure)
+        return problems
+    if not problems and layout.place_legends(figure):
+        problems = layout.place(figure, MIN_AXES_SHARE)
+    return problems
+
+
+def _levels_to_try(shape: tuple[int, int], width: float, height: float,
+                   smallest_scale: float = 0.0, panel: tuple[float, float] = PANEL_SIZE,
+                   own: tuple | None = None) -> tuple[FitLevel, ...]:
+    """FIT_LEVELS from the first that panels of this size could hold (each try is a full
+    layout, and eight rows on a page would otherwise fail the first two), down to the smallest
+    type that the theme allows (paper stays legible in print)."""
     rows, columns = shape
-    ratio = min(width / columns / PANEL_SIZE[0], height / rows / PANEL_SIZE[1])
-    first = next((i for i, level in enumerate(FIT_LEVELS) if level.scale <= ratio + 0.35),
-                 len(FIT_LEVELS) - 1)
-    return FIT_LEVELS[first:]
+    ratio = min(width / columns / panel[0], height / rows / panel[1])
+    candidates = tuple(FitLevel(*level) for level in own) if own else FIT_LEVELS
+    first = next((i for i, level in enumerate(candidates) if level.scale <= ratio + 0.35),
+                 len(candidates) - 1)
+    levels = [level for level in candidates[first:] if level.scale >= smallest_scale]
+    return tuple(levels or candidates[-1:])
 
 
 def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
@@ -425,11 +543,11 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
         for order in range(spec.order + 1):
             ax = axes[row][order]
             _style_axes(ax, spec, order)
-            ax.set_title(_panel_title(members[0], order, composed, level.title_lines,
-                                      swept=bool(members[0].swept)))
+            _title(ax, spec, _panel_title(members[0], order, composed, level.title_lines,
+                                          swept=bool(members[0].swept)))
             if order in members[0].missing:
                 ax.text(0.5, 0.5, _note(members[0].missing[order], level), transform=ax.transAxes,
-                        ha="center", va="center", color="0.3")
+                        ha="center", va="center", color=palette().note)
                 ax.set_yticks([])
                 continue
             for member, style in zip(members, styles):
@@ -439,10 +557,12 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
                 _asymptotes(ax, members[0])
             if order == 1 and entry.derivative_note:
                 ax.text(0.03, 0.95, _note(entry.derivative_note, level, True), transform=ax.transAxes,
-                        fontsize=9 * level.scale, style="italic", color="0.25", va="top")
+                        fontsize=_note_size(level), style="italic", color=palette().note,
+                        va="top")
             _pad_flat(ax, members, order)
             _frame_domain_ends(ax, members, [order])
-            _legend(ax, level, many_points=len(members[0].x) > 5000)
+            _finish_axes(ax, spec)
+            _legend(ax, level, spec)
         if spec.jacobian:
             _draw_jacobian(figure, axes[row][-1], members[0], spec)
         if scale_bar:
@@ -452,14 +572,15 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
 def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
     """One panel per order, every function (and sweep value) a curve on it."""
     axes = figure.subplots(1, spec.order + 1, squeeze=False, sharex="row")[0]
-    styles = [dict(color=COMPOSE_COLORS[i % len(COMPOSE_COLORS)],
-                   ls=COMPOSE_DASHES[i % len(COMPOSE_DASHES)],
+    colors = palette().compose
+    styles = [dict(color=colors[i % len(colors)], ls=COMPOSE_DASHES[i % len(COMPOSE_DASHES)],
                    lw=_width(i, level), label=_curve_label(s, with_function=True))
               for i, s in enumerate(series)]
     for order, ax in enumerate(axes):
         _style_axes(ax, spec, order)
-        title = [ORDER_NAMES[order], ORDER_LABELS[order] + (" by autograd" if order else "")]
-        ax.set_title("\n".join(title[: min(level.title_lines, 2)]))
+        title = [tr(ORDER_NAMES[order]),
+                 ORDER_LABELS[order] + (f" {tr('by autograd')}" if order else "")]
+        _title(ax, spec, "\n".join(title[: min(level.title_lines, 2)]))
         notes = []
         for member, style in zip(series, styles):
             if order in member.missing:
@@ -469,12 +590,13 @@ def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, le
             _mark_breakpoints(ax, member, order, level.scale, style["color"], labelled=False)
         if notes:
             ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
-                    fontsize=9 * level.scale, color="0.3", va="top")
+                    fontsize=_note_size(level), color=palette().note, va="top")
         drawn = [m for m in series if order not in m.missing]
         if drawn:
             _pad_flat(ax, drawn, order)
             _frame_domain_ends(ax, drawn, [order])
-        _legend(ax, level, many_points=max(len(m.x) for m in series) > 5000)
+        _finish_axes(ax, spec)
+        _legend(ax, level, spec)
 
 
 # the dashes of f and of its first, second and third derivative on combined axes
@@ -489,10 +611,11 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
     for ax, members in zip(axes, groups):
         swept = bool(members[0].swept)
         _style_axes(ax, spec, 0)
-        ax.set_ylabel(", ".join(ORDER_LABELS[: spec.order + 1]))
+        ax.set_ylabel(spec.ylabel if spec.ylabel is not None else
+                      ", ".join(ORDER_LABELS[: spec.order + 1]))
         lines = _panel_title(members[0], 0, False, level.title_lines, swept=swept).split("\n")
-        lines[0] = f"{functions.label(members[0].function)}: f(x) and its derivatives"
-        ax.set_title("\n".join(lines))
+        lines[0] = f"{functions.label(members[0].function)}: {tr('f(x) and its derivatives')}"
+        _title(ax, spec, "\n".join(lines))
         styles, scale_bar = curve_styles(members, level)
         notes = []
         for order in range(spec.order + 1):
@@ -504,7 +627,7 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
                     style = dict(style, ls=COMBINED_DASHES[order],
                                  label=style["label"] if order == 0 else None)
                 else:
-                    style = dict(color=ORDER_COLORS[order], ls=COMBINED_DASHES[order],
+                    style = dict(color=palette().order[order], ls=COMBINED_DASHES[order],
                                  lw=_width(order, level), label=ORDER_LABELS[order])
                 _draw_curve(ax, member, order, **style)
                 if order < 2:
@@ -513,14 +636,15 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
         if swept:  # which dashes are which order
             for order in range(spec.order + 1):
                 if order not in members[0].missing:
-                    ax.plot([], [], color="0.3", ls=COMBINED_DASHES[order], lw=1.5 * level.scale,
-                            label=ORDER_LABELS[order])
+                    ax.plot([], [], color=palette().note, ls=COMBINED_DASHES[order],
+                            lw=1.5 * level.scale, label=ORDER_LABELS[order])
         if notes:
             ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
-                    fontsize=9 * level.scale, color="0.3", va="top")
+                    fontsize=_note_size(level), color=palette().note, va="top")
         _frame_domain_ends(ax, members, [k for k in range(spec.order + 1)
                                          if k not in members[0].missing])
-        _legend(ax, level, many_points=len(members[0].x) > 5000)
+        _finish_axes(ax, spec)
+        _legend(ax, level, spec)
         if scale_bar:
             _colorbar(figure, [ax], *scale_bar)
 
@@ -531,7 +655,13 @@ MAX_LEGEND_VALUES = 5  # and so does a swept parameter with more values than thi
 
 def _width(index: int, level: FitLevel) -> float:
     """Each curve a little thinner than the one before, so that coinciding curves stay visible."""
-    return max(2.6 - 0.3 * index, 1.0) * max(level.scale, 0.7)
+    lines = themes.theme(_LOOK.theme).line_scale
+    return max(2.6 - 0.3 * index, 1.0) * max(level.scale, 0.7) * lines
+
+
+def _note_size(level: FitLevel) -> float:
+    """Notes are set as legends are (house_style has scaled both by the level)."""
+    return _points(matplotlib.rcParams["legend.fontsize"], matplotlib.rcParams["font.size"])
 
 
 def _curve_label(series: Series, with_function: bool = False) -> str:
@@ -563,7 +693,8 @@ def curve_styles(members: Sequence[Series], level: FitLevel):
         norm = matplotlib.colors.Normalize(min(distinct), max(distinct))
         colors = [matplotlib.colormaps["viridis"](norm(k)) for k in keys]
     else:
-        colors = [COMPOSE_COLORS[distinct.index(k) % len(COMPOSE_COLORS)] for k in keys]
+        cycle = palette().compose
+        colors = [cycle[distinct.index(k) % len(cycle)] for k in keys]
     second = list(members[0].swept)[1:2]
     dash_keys = [m.swept[second[0]] for m in members] if second else list(range(len(members)))
     dash_values = list(dict.fromkeys(dash_keys))
@@ -591,8 +722,8 @@ def _asymptotes(ax, series: Series) -> None:
     # y = 0 is drawn as the axis line already; a dashed line under it would hide
     levels = [v for v in functions.entry(series.function).asymptotes(series.params) if v != 0]
     for index, value in enumerate(levels):
-        ax.axhline(value, color="0.45", lw=1.0, ls="--", zorder=1,
-                   label=None if index else "asymptote")
+        ax.axhline(value, color=palette().asymptote, lw=1.0, ls="--", zorder=1,
+                   label=None if index else tr("asymptote"))
 
 
 def _colorbar(figure: Figure, axes, values, name: str) -> None:
@@ -610,14 +741,23 @@ def _note(text: str, level: FitLevel, last_line_only: bool = False) -> str:
     return textwrap.fill(lines[-1] if last_line_only else " ".join(lines), 20)
 
 
-def _legend(ax, level: FitLevel, many_points: bool) -> None:
+def _legend(ax, level: FitLevel, spec: FigureSpec | None = None) -> None:
+    """The panel's legend: inside, where layout.place_legends finds it covers no curve or
+    marker (--legend best), beside the panel (outside), or none."""
     handles, labels = ax.get_legend_handles_labels()
-    if not handles or level.legend is None:
+    mode = spec.legend if spec is not None else "best"
+    if not handles or level.legend is None or mode == "none":
         return
     if level.legend == "short":
-        labels = [SHORT_LABELS.get(text, text) for text in labels]
-    ax.legend(handles, labels, loc="upper left" if many_points else "best", frameon=True,
-              framealpha=0.85)
+        short = {tr(k): tr(v) for k, v in SHORT_LABELS.items()}
+        labels = [short.get(text, text) for text in labels]
+    if mode == "outside":
+        legend = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
+                           borderaxespad=0.0, frameon=True, framealpha=0.85)
+        legend._actplot_outside = True
+        return
+    legend = ax.legend(handles, labels, loc="upper left", frameon=True, framealpha=0.85)
+    legend._actplot_best = True
 
 
 def misfits(figure: Figure) -> list[str]:
@@ -705,9 +845,11 @@ def save_metadata(fmt: str) -> dict:
 def save_figure(figure: Figure, path, fmt: str) -> None:
     """Save under the house style, keeping the layout that build_figure found: the constrained
     layout is not run a second time."""
-    with house_style(getattr(figure, "_actplot_scale", 1.0)):
+    with house_style(getattr(figure, "_actplot_scale", 1.0), getattr(figure, "_actplot_look", None)):
         if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):
-            figure.set_layout_engine("none")
+            # None rather than "none": savefig draws the figure once more, in vain, whenever
+            # any layout engine (even the placeholder that "none" leaves) is set
+            figure.set_layout_engine(None)
         figure.savefig(path, format=fmt, metadata=save_metadata(fmt))
 
 

@@ -85,6 +85,16 @@ class FigureSpec(_Parameterised):
     title: str | None = None
     size: tuple[float, float] | None = None
     dpi: int = DEFAULT_DPI
+    # how it looks (themes.py, render.py)
+    theme: str = "default"
+    style: str | None = None
+    ylim: tuple[float, float] | None = None
+    yscale: str = "linear"
+    legend: str = "best"
+    xlabel: str | None = None
+    ylabel: str | None = None
+    panel_titles: str = "full"
+    lang: str = "en"
 
 
 def sweep_variants(spec: "FigureSpec | FitSpec", function: str) -> list[dict[str, Any]]:
@@ -279,8 +289,10 @@ def _valid_parameters(functions: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
+LOOK_OPTIONS = ("theme", "style", "ylim", "yscale", "legend", "xlabel", "ylabel", "panel_titles",
+                "lang")
 BUILD_OPTIONS = ("params", "range", "points", "grad", "order", "device", "dtype", "at", "compose",
-                 "jacobian", "train", "seed", "title", "size", "dpi", "layout")
+                 "jacobian", "train", "seed", "title", "size", "dpi", "layout", *LOOK_OPTIONS)
 
 
 def build_spec(
@@ -302,6 +314,7 @@ def build_spec(
     size: Sequence[float] | None = None,
     dpi: int = DEFAULT_DPI,
     layout: str = "rows",
+    **look: Any,
 ) -> FigureSpec:
     """Validate everything that can be validated without torch; raise SpecError naming the field.
     Types are strict: the API and batch specs get the same refusals as the CLI's parser."""
@@ -397,7 +410,7 @@ def build_spec(
     spec = FigureSpec(
         functions=names, params=resolved, sweeps=sweeps, layout=layout, range=(low, high),
         points=points, order=order, device=device, dtype=dtype, at=at, compose=compose,
-        jacobian=bool(jacobian), title=title, size=_size(size), dpi=dpi,
+        jacobian=bool(jacobian), title=title, size=_size(size), dpi=dpi, **build_look(**look),
     )
     _check_size_holds_panels(spec)
     _check_array_budget(spec)
@@ -405,6 +418,46 @@ def build_spec(
 
 
 MAX_TITLE = 500
+YSCALES = ("linear", "symlog", "log")
+LEGENDS = ("best", "outside", "none")
+PANEL_TITLES = ("full", "short", "none")
+LANGUAGES = ("en", "zh")
+
+
+def build_look(theme: str = "default", style: str | None = None, ylim: Sequence[float] | None = None,
+               yscale: str = "linear", legend: str = "best", xlabel: str | None = None,
+               ylabel: str | None = None, panel_titles: str = "full", lang: str = "en") -> dict:
+    """The options of how a figure looks, checked; shared by figures, galleries and fits."""
+    from .themes import check_style, check_theme
+
+    def choice(field: str, value: Any, choices: tuple[str, ...]) -> str:
+        value = _text(field, value, "one of " + ", ".join(choices))
+        if value not in choices:
+            raise SpecError(field, f"'{value}' is not one of {', '.join(choices)}")
+        return value
+
+    if ylim is not None:
+        ylim = _sequence("ylim", ylim, "two numbers [low, high]")
+        if len(ylim) != 2:
+            raise SpecError("ylim", f"ylim is two numbers [low, high], not {ylim!r}")
+        ylim = tuple(_number("ylim", v, "ylim") for v in ylim)
+        if ylim[0] >= ylim[1]:
+            raise SpecError("ylim", f"low ({ylim[0]:g}) must be less than high ({ylim[1]:g})")
+    yscale = choice("yscale", yscale, YSCALES)
+    if yscale == "log" and ylim is not None and ylim[0] <= 0:
+        raise SpecError("ylim", f"a log scale needs a positive low limit, not {ylim[0]:g}; use "
+                                "--yscale symlog for values of both signs")
+    labels = {}
+    for key, value in (("xlabel", xlabel), ("ylabel", ylabel)):
+        if value is not None:
+            value = _text(key, value, "text")
+            if len(value) > MAX_TITLE:
+                raise SpecError(key, f"{key} has {len(value)} characters; at most {MAX_TITLE}")
+        labels[key] = value
+    return dict(theme=check_theme(theme), style=check_style(style), ylim=ylim, yscale=yscale,
+                legend=choice("legend", legend, LEGENDS), panel_titles=choice(
+                    "panel_titles", panel_titles, PANEL_TITLES),
+                lang=choice("lang", lang, LANGUAGES), **labels)
 
 
 def _size(size: Any) -> tuple[float, float] | None:
@@ -462,6 +515,8 @@ def curve_count(spec: FigureSpec) -> int:
 
 def minimum_size(spec: FigureSpec) -> tuple[float, float]:
     rows, columns = grid_shape(spec)
+    if spec.legend == "outside":
+        columns += 0.6  # each row's legend beside its last panel
     title = TITLE_HEIGHT if spec.title else 0.0
     return (round(MIN_PANEL_SIZE[0] * columns, 1),
             round(MIN_PANEL_SIZE[1] * rows + title, 1))
@@ -471,10 +526,20 @@ def figure_size(spec: FigureSpec) -> tuple[float, float]:
     """--size, or panels of PANEL_SIZE with the height capped at a page's."""
     if spec.size:
         return spec.size
+    from .themes import theme
+
+    look = theme(spec.theme)
     rows, columns = grid_shape(spec)
     title = TITLE_HEIGHT if spec.title else 0.0
-    height = min(PANEL_SIZE[1] * rows + 0.4, DEFAULT_MAX_HEIGHT)
-    return (PANEL_SIZE[0] * columns, max(height, minimum_size(spec)[1]) + title)
+    panel_width, panel_height = look.panel_size
+    width = panel_width * columns
+    if look.width is not None:  # a paper column, or a page's width for wider grids
+        width = look.width if columns <= 2 else max(look.wide_width or look.width, width)
+        panel_height = min(panel_height, width / columns * 0.9) if columns > 2 else panel_height
+    if spec.legend == "outside":
+        width += 0.3 * panel_width * (1 if look.width is None else 0) + 1.6
+    height = min(panel_height * rows + 0.4, DEFAULT_MAX_HEIGHT)
+    return (width, max(height, minimum_size(spec)[1]) + title)
 
 
 def _check_size_holds_panels(spec: FigureSpec) -> None:
