@@ -6,7 +6,6 @@ from __future__ import annotations
 import concurrent.futures
 import contextlib
 import hashlib
-import html
 import json
 import multiprocessing
 import os
@@ -433,78 +432,3 @@ class _NoProgress:
 
     def update(self, _: int) -> None:
         pass
-
-
-def _parameter_rows(name: str) -> list[tuple[str, str, str, str]]:
-    return [(p.name, str(p.default).lower() if isinstance(p.default, bool) else f"{p.default:.6g}"
-             if isinstance(p.default, float) else str(p.default), p.domain(), p.doc)
-            for p in REGISTRY[name].params]
-
-
-def write_index(out_dir: str | os.PathLike, jobs: list[Job], grad: bool) -> None:
-    """index.html (opens from disk, no network) and index.md beside the gallery's figures, with
-    each function's computed properties (actplot info)."""
-    from .output import describe
-    from .properties import properties
-
-    root = Path(out_dir)
-    cards, sections = [], ["# actplot gallery", "",
-                           f"Every registered activation{' and its derivative' if grad else ''}, "
-                           f"drawn by actplot {__version__}.", ""]
-    for job in jobs:
-        name = job.spec.functions[0]
-        entry = REGISTRY[name]
-        formula = entry.formula_for(entry.defaults())
-        params = _parameter_rows(name)
-        aliases = f" (alias {', '.join(entry.aliases)})" if entry.aliases else ""
-        table = "".join(f"<tr><td><code>{html.escape(n)}</code></td><td>{html.escape(v)}</td>"
-                        f"<td>{html.escape(d)}</td><td>{html.escape(doc)}</td></tr>"
-                        for n, v, d, doc in params)
-        table_html = (f"<table><tr><th>parameter</th><th>default</th><th>values</th><th></th></tr>"
-                      f"{table}</table>") if params else "<p>No parameters.</p>"
-        derivative = ("<p>The right panel is its first derivative, by autograd" +
-                      (": the Jacobian diagonal." if entry.vector else ".") + "</p>") if grad else ""
-        note = f"<p class=note>{html.escape(entry.derivative_note)}</p>" if entry.derivative_note else ""
-        facts = describe(properties(name, entry.defaults()))
-        facts_html = '<dl class="properties">' + "".join(
-            f"<dt>{html.escape(label)}</dt><dd>{html.escape(text)}</dd>" for label, text in facts
-        ) + "</dl>"
-        cards.append(
-            f'<section id="{name}"><h2>{name}{html.escape(aliases)}</h2>'
-            f"<p>{html.escape(entry.summary)}</p><p>f(x) = <code>{html.escape(formula)}</code></p>"
-            f"{table_html}{facts_html}{derivative}{note}"
-            f'<img src="{html.escape(job.relative)}" alt="{name} and its derivative" loading="eager">'
-            f"</section>")
-        sections += [f"## {name}{aliases}", "", entry.summary, "", f"f(x) = `{formula}`", ""]
-        if params:
-            sections += ["| parameter | default | values | |", "|---|---|---|---|"]
-            sections += [f"| `{n}` | {v} | {d} | {doc} |" for n, v, d, doc in params]
-            sections.append("")
-        sections += ["| property | value |", "|---|---|"]
-        sections += [f"| {label} | {text} |" for label, text in facts]
-        sections.append("")
-        if entry.derivative_note:
-            sections += [entry.derivative_note.replace("\n", " "), ""]
-        sections += [f"![{name}]({job.relative})", ""]
-    page = f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>actplot gallery</title>
-<style>
-body {{ font-family: sans-serif; max-width: 1100px; margin: 2em auto; padding: 0 1em; color: #222; }}
-section {{ border-top: 1px solid #ddd; padding: 1em 0; }}
-img {{ max-width: 100%; height: auto; display: block; margin-top: .5em; }}
-table {{ border-collapse: collapse; font-size: 90%; }}
-td, th {{ border: 1px solid #ddd; padding: .2em .5em; text-align: left; }}
-.note {{ font-style: italic; }}
-dl.properties {{ display: grid; grid-template-columns: max-content auto; gap: .1em 1em;
-  font-size: 90%; background: #f6f8fa; padding: .5em .8em; border-radius: 4px; }}
-dl.properties dt {{ font-weight: bold; }}
-dl.properties dd {{ margin: 0; }}
-</style></head><body>
-<h1>actplot gallery</h1>
-<p>Every registered activation{' and its derivative' if grad else ''}, drawn by actplot {__version__}.</p>
-{chr(10).join(cards)}
-</body></html>
-"""
-    write_atomic(root / "index.html", lambda temp: Path(temp).write_text(page, encoding="utf-8"))
-    text = "\n".join(sections)
-    write_atomic(root / "index.md", lambda temp: Path(temp).write_text(text, encoding="utf-8"))

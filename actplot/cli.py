@@ -658,7 +658,9 @@ def gallery(out_dir, fmt, grad, dpi, jobs, force, quiet, **look):
     except SpecError as error:
         raise click.UsageError(error.message) from None
     summary = batch_module.run(jobs_list, workers=jobs, force=force, quiet=quiet)
-    batch_module.write_index(out_dir, jobs_list, grad=grad)
+    from .gallery import write_index
+
+    write_index(out_dir, jobs_list, grad=grad, **look)
     _finish(summary)
 
 

@@ -209,7 +209,7 @@ LEGEND_SPOTS = (2, 1, 3, 4, 6, 7, 9, 8, 10)
 
 
 def place_legends(figure: Figure) -> bool:
-    """Put each legend marked best where it covers no curve and no marker (and, if it can, no
+    """Put each legend marked best where it covers no curve, marker or note (and, if it can, no
     asymptote that it labels); a legend with no such spot goes beside its panel. matplotlib's own
     "best" counts the points of lines, not the markers' size, so it half covered prelu's hollow
     marker at (0, 1). True when a legend moved outside (the layout must be found again)."""
@@ -220,6 +220,8 @@ def place_legends(figure: Figure) -> bool:
         if legend is None or not getattr(legend, "_actplot_best", False):
             continue
         curves, markers, guides = _obstacles(ax)
+        markers += [tuple(text.get_window_extent(renderer).extents) for text in ax.texts
+                    if text.get_visible() and text.get_text()]  # notes, such as step's
         best = None
         for index, spot in enumerate(LEGEND_SPOTS):
             legend.set_loc(spot)

@@ -145,13 +145,29 @@ def _continuity(entry: Activation, params: dict) -> str:
         return "C0"
     for order, name in ((2, "C1"), (3, "C2")):
         for x0 in entry.other_breaks(params):
-            sides = _one_sided(entry, params, x0, order)
-            if sides is None:
-                continue
-            left, right = sides
-            if abs(right - left) > 1e-6 * (1 + abs(left) + abs(right)):
+            left, right = _one_sided_differences(entry, params, x0, order)
+            if abs(right - left) > JUMP * (1 + abs(left) + abs(right)):
                 return name
     return "Cinf"
+
+
+JUMP = 1e-3  # one-sided higher derivatives this far apart (relative) jump; differences err by 1e-5
+
+
+def _one_sided_differences(entry: Activation, params: dict, x0: float, order: int) -> tuple:
+    """The second (order 2) or third (3) derivative just left and right of x0, from one-sided
+    differences of the autograd first derivative on each side: torch's double backward of abs()
+    imports torch._dynamo (a second of start-up) for softsign, sqnl and the like, which a gallery
+    would pay for nothing."""
+    h = 1e-4 * max(1.0, abs(x0))
+    steps = np.arange(1, order + 1) * h
+    points = np.concatenate([x0 - steps, x0 + steps])
+    slopes = _evaluate(entry, params, torch.tensor(points, dtype=torch.float64), 1)[1]
+    near, far = slopes[:order], slopes[order:]
+    if order == 2:  # (f'(x0 + 2h) - f'(x0 + h)) / h on each side
+        return float((near[0] - near[1]) / h), float((far[1] - far[0]) / h)
+    return (float((near[0] - 2 * near[1] + near[2]) / h**2),
+            float((far[0] - 2 * far[1] + far[2]) / h**2))
 
 
 def _moments(entry: Activation, params: dict) -> dict[str, float]:

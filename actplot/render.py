@@ -184,8 +184,9 @@ SHORT_LABELS = {
 # A plotting area must keep this share of its panel's cell: titles and labels shrink before the
 # curves do (8 rows on a page get smaller type, not 0.4-inch plots under 3-line titles).
 MIN_AXES_SHARE = 0.4
-# The layout is found at this resolution and kept in fractions of the figure, so it is the same
-# at every --dpi: text measured at 10 dpi rounds to whole pixels far larger than its size.
+# The layout is found at the output's resolution, but never below this one: text measured at 10
+# dpi rounds to whole pixels far larger than its size. (At the output's own, text measured for the
+# layout is measured once for the file too: matplotlib caches it by dpi.)
 LAYOUT_DPI = 100
 
 
@@ -421,7 +422,9 @@ def _title(ax, spec: FigureSpec, text: str) -> None:
     """The panel's title, full, its first line only, or none (--panel-titles)."""
     if spec.panel_titles == "none":
         return
-    ax.set_title(text.split("\n")[0] if spec.panel_titles == "short" else text)
+    # y given: matplotlib then skips re-placing the title above top tick labels (there are none),
+    # which measured every tick of the panel again at each draw
+    ax.set_title(text.split("\n")[0] if spec.panel_titles == "short" else text, y=1.0)
 
 
 def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
@@ -465,11 +468,11 @@ def fitted_figure(draw, size: tuple[float, float], shape: tuple[int, int],
     look = look or Look()
     with house_style(look=look):  # the figure reads its colours from rcParams when it is made
         if figure is None:
-            figure = ActplotFigure(figsize=(width, height), dpi=LAYOUT_DPI)
+            figure = ActplotFigure(figsize=(width, height), dpi=max(dpi, LAYOUT_DPI))
             FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
         else:
             figure.set_size_inches(width, height)
-            figure.set_dpi(LAYOUT_DPI)
+            figure.set_dpi(max(dpi, LAYOUT_DPI))
             figure.set_facecolor(matplotlib.rcParams["figure.facecolor"])
             figure.set_edgecolor(matplotlib.rcParams["figure.edgecolor"])
     theme = themes.theme(look.theme)

@@ -38,10 +38,12 @@ def browser(tmp_path):
     driver.quit()
 
 
-@pytest.mark.parametrize("fmt", ["svg", "png"])
-def test_gallery_images_decode_in_chromium(invoke, tmp_path, browser, fmt):
+@pytest.mark.parametrize("fmt, theme", [("svg", "default"), ("png", "dark")])
+def test_gallery_images_decode_in_chromium(invoke, tmp_path, browser, fmt, theme):
     out = tmp_path / "gallery"
-    assert invoke("gallery", "-o", out, "--format", fmt, "--grad", "-q", "--jobs", 2).exit_code == 0
+    result = invoke("gallery", "-o", out, "--format", fmt, "--grad", "-q", "--jobs", 2,
+                    "--theme", theme)
+    assert result.exit_code == 0, result.output
     browser.get((out / "index.html").as_uri())
     browser.execute_async_script(
         "const done = arguments[0];"
@@ -58,3 +60,17 @@ def test_gallery_images_decode_in_chromium(invoke, tmp_path, browser, fmt):
     shot = tmp_path / f"gallery-{fmt}.png"
     assert browser.save_screenshot(str(shot))
     assert shot.read_bytes().startswith(b"\x89PNG")
+    # every formula typeset as inline SVG (no raw LaTeX on the page), drawn with a size
+    formulas = browser.execute_script(
+        "return [...document.querySelectorAll('svg.formula')].map(s => s.getBoundingClientRect().width);")
+    assert len(formulas) == len(REGISTRY) and min(formulas) > 10
+    text = browser.execute_script("return document.body.innerText;")
+    assert "\\frac" not in text and "$" not in text
+    # a table of contents whose every link lands on its function's section
+    targets = browser.execute_script(
+        "return [...document.querySelectorAll('#contents a')].map("
+        "a => !!document.querySelector(a.getAttribute('href')));")
+    assert len(targets) == len(REGISTRY) and all(targets)
+    background = browser.execute_script(
+        "return getComputedStyle(document.body).backgroundColor;")
+    assert background == ("rgb(21, 24, 28)" if theme == "dark" else "rgb(255, 255, 255)")
