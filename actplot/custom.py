@@ -27,7 +27,7 @@ from .expressions import Expression, parse_function
 from .registry import ALIASES, REGISTRY, Activation, Parameter
 
 MODULE_ATTR = re.compile(r"(?P<module>[A-Za-z_][\w.]*|.+\.py):(?P<attr>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
-NAMED = re.compile(r"\s*(?P<name>[A-Za-z_]\w*)\s*=(?!=)(?P<body>.*)", re.DOTALL)
+NAMED = re.compile(r"\s*(?P<name>[^\W\d]\w*)\s*=(?!=)(?P<body>.*)", re.DOTALL)  # any script
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*")
 SCALAR_KINDS = (bool, int, float)
 

@@ -49,7 +49,7 @@ def formula_svg(formula: str, size: float = 15.0) -> str:
         i += count
     width, height = box.width + 2 * pad, box.height + 2 * pad
     label = html.escape(formula, quote=True)
-    return (f'<svg class="formula" xmlns="http://www.w3.org/2000/svg" role="img" '
+    return (f'<svg class="formula" role="img" '
             f'aria-label="{label}" width="{width:.1f}" height="{height:.1f}" '
             f'viewBox="0 0 {width:.2f} {height:.2f}"><title>{label}</title>'
             f'<path fill="currentColor" d="{"".join(commands)}"/></svg>')

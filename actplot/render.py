@@ -188,6 +188,11 @@ MIN_AXES_SHARE = 0.4
 # dpi rounds to whole pixels far larger than its size. (At the output's own, text measured for the
 # layout is measured once for the file too: matplotlib caches it by dpi.)
 LAYOUT_DPI = 100
+MAX_LAYOUT_DPI = 200  # above it a layout-time renderer would cost memory and time for nothing
+
+
+def _layout_dpi(dpi: int) -> int:
+    return min(max(dpi, LAYOUT_DPI), MAX_LAYOUT_DPI)
 
 
 class ActplotFigure(Figure):
@@ -468,11 +473,11 @@ def fitted_figure(draw, size: tuple[float, float], shape: tuple[int, int],
     look = look or Look()
     with house_style(look=look):  # the figure reads its colours from rcParams when it is made
         if figure is None:
-            figure = ActplotFigure(figsize=(width, height), dpi=max(dpi, LAYOUT_DPI))
+            figure = ActplotFigure(figsize=(width, height), dpi=_layout_dpi(dpi))
             FigureCanvasAgg(figure)  # draws off screen; only pyplot (--show) opens windows
         else:
             figure.set_size_inches(width, height)
-            figure.set_dpi(max(dpi, LAYOUT_DPI))
+            figure.set_dpi(_layout_dpi(dpi))
             figure.set_facecolor(matplotlib.rcParams["figure.facecolor"])
             figure.set_edgecolor(matplotlib.rcParams["figure.edgecolor"])
     theme = themes.theme(look.theme)

@@ -185,40 +185,45 @@ def test_gallery(invoke, tmp_path):
     assert result.stderr == f"{len(REGISTRY)} written, 0 up to date, 0 failed\n"
     again = invoke("gallery", "-o", out, "--format", "png", "--grad")
     assert again.stderr == f"0 written, {len(REGISTRY)} up to date, 0 failed\n"
-
-
-@pytest.mark.slow
-def test_gallery_bytes_do_not_depend_on_jobs(invoke, tmp_path):
-    for jobs in (1, 2):
-        assert invoke("gallery", "-o", tmp_path / str(jobs), "--jobs", jobs, "-q").exit_code == 0
-    for name in REGISTRY:
-        assert (tmp_path / "1" / f"{name}.svg").read_bytes() == (tmp_path / "2" / f"{name}.svg").read_bytes()
-    assert (tmp_path / "1" / "index.html").read_bytes() == (tmp_path / "2" / "index.html").read_bytes()
+    # the same bytes with one process as with two
+    one = tmp_path / "one"
+    assert invoke("gallery", "-o", one, "--format", "png", "--grad", "--jobs", 1, "-q").exit_code == 0
+    for name in [*REGISTRY, "index.html", "index.md"]:
+        file = name if name.startswith("index") else f"{name}.png"
+        assert (one / file).read_bytes() == (out / file).read_bytes(), file
 
 
 DETERMINISM_SCRIPT = """
 import sys, actplot
-actplot.save(sys.argv[1], ["gelu", "step", "softmax"], grad=True, points=300, title="$f(x)$")
+folder = sys.argv[1]
+for fmt in ("png", "svg", "pdf"):
+    actplot.save(f"{folder}/default.{fmt}", ["gelu", "step", "softmax"], grad=True, points=300,
+                 title="$f(x)$")
+for theme in ("paper", "slides", "dark"):
+    for fmt in ("png", "svg"):
+        actplot.save(f"{folder}/{theme}.{fmt}", ["prelu", "step"], grad=True, points=300,
+                     theme=theme)
 """
+DETERMINISM_FILES = ["default.png", "default.svg", "default.pdf", *(
+    f"{theme}.{fmt}" for theme in ("paper", "slides", "dark") for fmt in ("png", "svg"))]
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("fmt", ["png", "svg", "pdf"])
-def test_same_bytes_in_three_fresh_processes(tmp_path, fmt):
-    """As matplotlib's own test_determinism: three `python -R` processes, hash seeds differing."""
-    outputs = []
+def test_same_bytes_in_three_fresh_processes(tmp_path):
+    """As matplotlib's own test_determinism: three `python -R` processes, hash seeds differing;
+    every format, and every theme."""
     for run in range(3):
-        path = tmp_path / f"{run}.{fmt}"
-        subprocess.run([sys.executable, "-R", "-c", DETERMINISM_SCRIPT, str(path)], check=True,
+        (tmp_path / str(run)).mkdir()
+        subprocess.run([sys.executable, "-R", "-c", DETERMINISM_SCRIPT, str(tmp_path / str(run))],
+                       check=True,
                        env={k: v for k, v in os.environ.items() if k != "SOURCE_DATE_EPOCH"})
-        outputs.append(path.read_bytes())
-    assert outputs[0] == outputs[1] == outputs[2]
-    if fmt == "svg":
-        assert b"<dc:date>" not in outputs[0]
-    if fmt == "pdf":
-        assert b"/CreationDate" not in outputs[0] and b"/Producer" not in outputs[0]
-    if fmt == "png":
-        assert b"Software" not in outputs[0]
+    for name in DETERMINISM_FILES:
+        outputs = [(tmp_path / str(run) / name).read_bytes() for run in range(3)]
+        assert outputs[0] == outputs[1] == outputs[2], name
+    assert b"<dc:date>" not in (tmp_path / "0" / "default.svg").read_bytes()
+    pdf = (tmp_path / "0" / "default.pdf").read_bytes()
+    assert b"/CreationDate" not in pdf and b"/Producer" not in pdf
+    assert b"Software" not in (tmp_path / "0" / "default.png").read_bytes()
 
 
 @pytest.mark.slow
