@@ -339,6 +339,10 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
          title, at, as_json, check, jacobian, compose, train, seed, layout, show, **look):
     """Plot FUNCTIONS and their derivatives (a row per function, a column per order).
 
+    Each of FUNCTIONS is a built-in or plugin name ('actplot list'), an expression in x whose
+    other names are parameters, or MODULE:NAME or FILE.py:NAME naming your own code (which this
+    runs).
+
     \b
     actplot relu --range -20 20 --grad -o relu.png
     actplot gelu -p approximate=tanh --order 2 --dtype float64 -o gelu.svg
@@ -348,6 +352,9 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
     actplot relu elu --check --order 2
     actplot relu elu gelu --grad --layout overlay -o compare.png
     actplot leaky_relu -p negative_slope=0,0.1,1 --grad --layout combined -o sweep.png
+    actplot 'x * sigmoid(b*x)' -p b=0.5,1,4 --grad
+    actplot examples/hswish_seed001.py:h_swish --grad
+    actplot relu gelu --grad --theme paper -o figure.pdf
     """
     points_at = tuple(v for group in at for v in group) if at else None
     try:
