@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from . import compute, functions
-from .detection import detect
+from .detection import breakpoints_of
 from .registry import Activation
 from .spec import FigureSpec
 
@@ -85,13 +85,6 @@ def _vector(entry, params, base, order, device):
     return [None if v is None else (v[:m], v[m:2 * m], v[2 * m:]) for v in levels], h, missing
 
 
-def _breakpoints(entry: Activation, params: dict, low: float, high: float) -> list:
-    """The declared breakpoints, or for a function that declares none, the detected ones."""
-    if entry.detect_breakpoints:
-        return detect(entry, params, low, high)
-    return entry.breakpoints(params)
-
-
 def _one_sided(entry: Activation, params: dict, breakpoints: list, device) -> list[CheckRow]:
     rows = []
     for b in breakpoints:
@@ -127,7 +120,7 @@ def verify(spec: FigureSpec) -> list[CheckRow]:
     for function, params, swept in variants:
         name = f"{function} ({swept})" if swept else function
         entry = functions.entry(function)
-        breakpoints = _breakpoints(entry, params, low, high)
+        breakpoints = breakpoints_of(entry, params, low, high)
         avoid = [b.x for b in breakpoints] + list(entry.other_breaks(params))
         margin = max(1e-4 * (high - low), 1e-3)
         if entry.vector:

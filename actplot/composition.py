@@ -12,7 +12,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from .detection import detect
+from .detection import breakpoints_of
 from .registry import Activation, Breakpoint
 
 SAMPLES = 4097  # grid on which preimages are bracketed before bisection
@@ -107,8 +107,9 @@ def composed_breakpoints(entry: Activation, params: dict, depths: list[int], low
     Smooth breaks are where a higher derivative may jump (f's other_breaks and their preimages):
     not marked, but lines of order 2 and up break there. The preimages under g_k are found once
     for all the depths asked for."""
-    base = (detect(entry, params, *_reach(entry, params, max(depths), low, high))
-            if entry.detect_breakpoints else entry.breakpoints(params))
+    # detection must cover every value an inner composition feeds f; declared ones need no range
+    reach = _reach(entry, params, max(depths), low, high) if entry.detect_breakpoints else (low, high)
+    base = breakpoints_of(entry, params, *reach)
     smooth = list(entry.other_breaks(params))
     levels = [b.x for b in base]
     candidates = [x for x in levels if low <= x <= high]

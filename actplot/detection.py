@@ -47,6 +47,14 @@ def detect(entry: Activation, params: dict, low: float, high: float) -> list[Bre
     return sorted(found, key=lambda b: b.x)
 
 
+def breakpoints_of(entry: Activation, params: dict, low: float, high: float) -> list[Breakpoint]:
+    """The function's declared breakpoints, or, for one that declares none (an expression, the
+    user's code), those detected within [low, high]."""
+    if entry.detect_breakpoints:
+        return detect(entry, params, low, high)
+    return entry.breakpoints(params)
+
+
 def _values(entry: Activation, params: dict, x: torch.Tensor) -> torch.Tensor:
     return entry.forward(F, x, params).to(torch.float64)
 

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 
-LANGUAGES = ("en", "zh")
 ZH = {
     "forward": "前向",
     "first derivative": "一阶导数",

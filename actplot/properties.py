@@ -16,7 +16,7 @@ import torch
 
 from .compute import differentiate
 from . import functions
-from .detection import detect
+from .detection import breakpoints_of
 from .registry import Activation
 
 WIDE = 1e4  # "the real line": tails are read here
@@ -209,7 +209,7 @@ def properties(name: str, params: dict) -> dict[str, Any]:
         record["note"] = "acts on a whole vector: these element-wise properties do not apply"
         return record
     if entry.detect_breakpoints:  # the user's code: its breakpoints are found, not declared
-        found = detect(entry, params, -FINE, FINE)
+        found = breakpoints_of(entry, params, -FINE, FINE)
         entry = replace(entry, breakpoints=lambda p: found)
     low, high = entry.domain(params)
     whole_line = not (math.isfinite(low) or math.isfinite(high))

@@ -565,7 +565,7 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
                 _asymptotes(ax, members[0])
             if order == 1 and entry.derivative_note:
                 ax.text(0.03, 0.95, _note(entry.derivative_note, level, True), transform=ax.transAxes,
-                        fontsize=_note_size(level), style="italic", color=palette().note,
+                        fontsize=_note_size(), style="italic", color=palette().note,
                         va="top")
             _pad_flat(ax, members, order)
             _frame_domain_ends(ax, members, [order])
@@ -598,7 +598,7 @@ def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, le
             _mark_breakpoints(ax, member, order, level.scale, style["color"], labelled=False)
         if notes:
             ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
-                    fontsize=_note_size(level), color=palette().note, va="top")
+                    fontsize=_note_size(), color=palette().note, va="top")
         drawn = [m for m in series if order not in m.missing]
         if drawn:
             _pad_flat(ax, drawn, order)
@@ -648,7 +648,7 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
                             lw=1.5 * level.scale, label=ORDER_LABELS[order])
         if notes:
             ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
-                    fontsize=_note_size(level), color=palette().note, va="top")
+                    fontsize=_note_size(), color=palette().note, va="top")
         _frame_domain_ends(ax, members, [k for k in range(spec.order + 1)
                                          if k not in members[0].missing])
         _finish_axes(ax, spec)
@@ -667,7 +667,7 @@ def _width(index: int, level: FitLevel) -> float:
     return max(2.6 - 0.3 * index, 1.0) * max(level.scale, 0.7) * lines
 
 
-def _note_size(level: FitLevel) -> float:
+def _note_size() -> float:
     """Notes are set as legends are (house_style has scaled both by the level)."""
     return _points(matplotlib.rcParams["legend.fontsize"], matplotlib.rcParams["font.size"])
 

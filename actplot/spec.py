@@ -421,7 +421,7 @@ MAX_TITLE = 500
 YSCALES = ("linear", "symlog", "log")
 LEGENDS = ("best", "outside", "none")
 PANEL_TITLES = ("full", "short", "none")
-LANGUAGES = ("en", "zh")
+LANGUAGES = ("en", "zh")  # the words of i18n.ZH
 
 
 def build_look(theme: str = "default", style: str | None = None, ylim: Sequence[float] | None = None,
