@@ -29,7 +29,7 @@ OPTION_FOR_FIELD = {
     "theme": "--theme", "style": "--style", "ylim": "--ylim", "yscale": "--yscale",
     "legend": "--legend", "xlabel": "--xlabel", "ylabel": "--ylabel",
     "panel_titles": "--panel-titles", "lang": "--lang",
-    "tol": "--tol", "frames": "--frames",
+    "tol": "--tol", "frames": "--frames", "pre_activations": "--pre-activations",
 }
 
 
@@ -502,9 +502,14 @@ def info(functions, params, as_json):
 @click.option("--steps", type=int, default=2000, show_default=True, help="Full-batch steps.")
 @click.option("--optimizer", type=click.Choice(("adam", "sgd")), default="adam", show_default=True)
 @click.option("--lr", type=float, default=None, help="Learning rate (adam 0.01, sgd 0.1).")
-@click.option("--seed", type=int, default=None, help="Seed of the initial weights (default 0).")
+@click.option("--seed", type=int, default=None,
+              help="Seed of the initial weights (default 0); with --seeds, the run drawn in the "
+                   "top rows (default: the seed on which the functions differ most).")
 @click.option("--seeds", default=None, metavar="0-19",
               help="Train once per seed (0-19 or 0,3,7) and count the runs that reach --tol.")
+@click.option("--pre-activations", is_flag=True,
+              help="Draw each unit's straight line w1 x + b1 (dashed) before the activation "
+                   "bends it, as seed 002 does.")
 @click.option("--tol", type=float, default=1e-3, show_default=True,
               help="The loss that counts as fitted, for --seeds.")
 @click.option("--frames", type=int, default=60, show_default=True,
@@ -521,8 +526,8 @@ def info(functions, params, as_json):
 @click.option("--size", type=float, nargs=2, metavar="W H", help="Figure size in inches.")
 @click.option("--title", help="Title above the figure.")
 @figure_options
-def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, seeds, tol, frames,
-        params, device, dtype, output, as_json, size, title, dpi):
+def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, seeds,
+        pre_activations, tol, frames, params, device, dtype, output, as_json, size, title, dpi):
     """Train a 1 -> H -> 1 network with each activation to fit a target, and draw the fit, each
     hidden unit's broken line and the loss (seed 002's experiment).
 
@@ -537,6 +542,7 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
         spec = build_fit_spec(functions, params=list(params), target=target, range=range_,
                               points=points, hidden=hidden, steps=steps, optimizer=optimizer,
                               lr=lr, seed=seed, seeds=seeds, tol=tol, frames=frames,
+                              pre_activations=pre_activations,
                               device=device, dtype=dtype, title=title, size=size, dpi=dpi)
         if output == STDOUT:
             raise SpecError("output", "fit writes a file; for its results on standard output, "

@@ -19,17 +19,41 @@ TARGET_COLOR = "#000000"
 LOSS_COLOR = "#D55E00"
 
 
-def _column_title(run, level: FitLevel) -> str:
+PRE_ACTIVATION = "w\u2081\u1d62x + b\u1d62"
+DEAD_COLOR = "#CC79A7"  # runs that ended with a dead unit, in the loss panel
+
+
+def _column_title(run, level: FitLevel, seeds: int, loss: float, r2: float, dead: int) -> str:
+    """The function (and swept values), the seed drawn when there are several, and the numbers of
+    the network drawn: the final ones in a still figure, each step's in an animation."""
     name = run.function + "".join(f", {k} = {_fmt(v)}" for k, v in run.swept.items())
-    dead = f"{run.dead_units} dead unit{'s' * (run.dead_units != 1)}"
-    lines = [name, f"loss {run.final_loss:.2e}, R\u00b2 {run.r2:.4f}, {dead}"]
-    return "\n".join(lines[: max(1, min(level.title_lines, 2))])
+    if seeds > 1:
+        name += f" (seed {run.seed})"
+    numbers = f"loss {loss:.2e}, R\u00b2 {r2:.4f}, {dead} dead unit{'s' * (dead != 1)}"
+    return "\n".join([name, numbers][: max(1, min(level.title_lines, 2))])
 
 
 def _columns(runs, spec: FitSpec) -> list[list]:
-    """The runs of each function and sweep value, in order; each column's first run is shown."""
+    """The runs of each function and sweep value, in order, seed by seed."""
     per = len(spec.seeds)
     return [runs[i:i + per] for i in range(0, len(runs), per)]
+
+
+def shown_seed_index(columns: list[list], spec: FitSpec) -> int:
+    """The seed drawn in the top rows: --seed's, else the one on which the columns differ most
+    (in dead units, then in final loss), so that a figure of relu against leaky_relu shows a run
+    where relu lost a unit rather than one where both are alike. Ties go to the first seed."""
+    if spec.shown_seed is not None:
+        return spec.seeds.index(spec.shown_seed)
+
+    def contrast(index: int) -> tuple[int, float]:
+        dead = [column[index].dead_units for column in columns]
+        losses = [math.log10(max(column[index].final_loss, 1e-300)) for column in columns]
+        finite = [v for v in losses if math.isfinite(v)]
+        return (max(dead) - min(dead),
+                round(max(finite) - min(finite), 6) if len(finite) > 1 else 0.0)
+
+    return max(range(len(spec.seeds)), key=lambda i: (contrast(i), -i))
 
 
 def _draw_fit(ax, run, step_output=None) -> list:
@@ -43,34 +67,57 @@ def _draw_fit(ax, run, step_output=None) -> list:
     return [line]
 
 
-def _draw_units(ax, run, level: FitLevel, units=None) -> list:
-    """Each unit's contribution w2_i f(w1_i x + b1_i), with the activation's kinks marked."""
-    units = run.units if units is None else units
+def kink_points(plot_x: np.ndarray, units: np.ndarray, unit_kinks: list) -> np.ndarray:
+    """(n, 2): each unit's kinks on its own contribution curve."""
+    points = [(x0, float(np.interp(x0, plot_x, units[i])))
+              for i, xs in enumerate(unit_kinks) for x0 in xs]
+    return np.array(points, dtype=float).reshape(-1, 2)
+
+
+def _draw_units(ax, run, level: FitLevel, pre_activations: bool = False):
+    """Each unit's contribution w2_i f(w1_i x + b1_i), with the activation's kinks marked, the
+    output bias, and (pre_activations) the straight lines w1_i x + b1_i that the activation bends.
+    Returns the unit lines, the kink markers and the bias line, which an animation moves."""
     lines = []
-    for i, contribution in enumerate(units):
-        (line,) = ax.plot(run.plot_x, contribution, color=palette().compose[i % len(palette().compose)],
+    colors = palette().compose
+    for i, contribution in enumerate(run.units):
+        (line,) = ax.plot(run.plot_x, contribution, color=colors[i % len(colors)],
                           lw=1.6 * max(level.scale, 0.7))
         lines.append(line)
-    if units is run.units:
-        kinks = [(x0, float(np.interp(x0, run.plot_x, units[i])))
-                 for i, xs in enumerate(run.unit_kinks) for x0 in xs]
-        if kinks:
-            ax.scatter(*zip(*kinks), s=30 * level.scale, facecolors=palette().hollow,
+    straight = []
+    if pre_activations:
+        for i, (w, b) in enumerate(zip(run.weights["w1"], run.weights["b1"])):
+            straight += ax.plot(run.plot_x, w * run.plot_x + b, color=colors[i % len(colors)],
+                                lw=0.8 * max(level.scale, 0.7), ls=(0, (3, 2)), alpha=0.8,
+                                label=PRE_ACTIVATION if i == 0 else "_pre-activation")
+    kinks = ax.scatter(*kink_points(run.plot_x, run.units, run.unit_kinks).T,
+                       s=30 * level.scale, facecolors=palette().hollow,
                        edgecolors=palette().marker, linewidths=1.2 * level.scale, zorder=5,
                        clip_on=False, label="kink")
-    ax.axhline(run.weights["b2"][0], color="0.45", lw=1.0, ls="--", label="output bias")
+    if not any(run.unit_kinks) and not run.frames:
+        kinks.set_label(None)  # nothing to mark: no legend entry
+    bias = ax.axhline(run.weights["b2"][0], color="0.45", lw=1.0, ls="--", label="output bias")
     ax.set_xlim(run.plot_x[0], run.plot_x[-1])
     ax.set_xlabel("x")
     ax.set_ylabel("w\u2082\u1d62 f(w\u2081\u1d62x + b\u1d62)")
     ax.grid(True, color="0.85", lw=0.6)
-    return lines
+    return lines, straight, kinks, bias
 
 
-def _draw_loss(ax, column, spec: FitSpec, level: FitLevel) -> None:
+def _draw_loss(ax, column, shown_index: int, spec: FitSpec, level: FitLevel) -> None:
+    """The shown seed's loss, and every other seed's: grey where all units stayed alive, pink
+    where the run ended with a dead unit, so the stuck runs stand out."""
     steps = np.arange(1, spec.steps + 1)
-    for run in column[1:]:
-        ax.plot(steps, np.maximum(run.loss, 1e-300), color="0.7", lw=0.8)
-    shown = column[0]
+    labelled = set()
+    for index, run in enumerate(column):
+        if index == shown_index:
+            continue
+        dead = run.dead_units > 0
+        label = ("runs with a dead unit" if dead else "other seeds")
+        ax.plot(steps, np.maximum(run.loss, 1e-300), color=DEAD_COLOR if dead else "0.7",
+                lw=0.8, label=None if label in labelled else label)
+        labelled.add(label)
+    shown = column[shown_index]
     ax.plot(steps, np.maximum(shown.loss, 1e-300), color=LOSS_COLOR,
             lw=1.8 * max(level.scale, 0.7), label=f"seed {shown.seed}")
     ax.axhline(spec.tol, color="0.3", lw=1.0, ls=":", label=f"tol {spec.tol:g}")
@@ -81,7 +128,10 @@ def _draw_loss(ax, column, spec: FitSpec, level: FitLevel) -> None:
     ax.grid(True, color="0.85", lw=0.6)
     if len(column) > 1:
         reached = sum(run.final_loss < spec.tol for run in column)
-        ax.set_title(f"{reached} of {len(column)} seeds reach loss < {spec.tol:g}")
+        dead = sum(run.dead_units > 0 for run in column)
+        lines = [f"{reached} of {len(column)} seeds reach loss < {spec.tol:g}",
+                 f"{dead} of {len(column)} lose a unit"]
+        ax.set_title("\n".join(lines) if level.title_lines > 1 else "; ".join(lines))
     else:
         ax.set_title("training loss")
 
@@ -97,21 +147,26 @@ def _span(curves) -> tuple[float, float]:
 def _draw(figure: Figure, runs, spec: FitSpec, level: FitLevel, animated: bool = False) -> None:
     """The still figure; `animated` sets the fit's and the units' y-limits to hold every frame."""
     columns = _columns(runs, spec)
+    shown = shown_seed_index(columns, spec)
     axes = figure.subplots(3, len(columns), squeeze=False)
     for index, column in enumerate(columns):
-        run = column[0]
+        run = column[shown]
         fit_ax, unit_ax, loss_ax = axes[:, index]
         _draw_fit(fit_ax, run)
-        fit_ax.set_title(_column_title(run, level))
+        fit_ax.set_title(_column_title(run, level, len(spec.seeds), run.final_loss, run.r2,
+                                       run.dead_units))
         _legend(fit_ax, level)
-        _draw_units(unit_ax, run, level)
+        _draw_units(unit_ax, run, level, spec.pre_activations)
         unit_ax.set_title(f"{len(run.units)} hidden units" if level.title_lines > 1 else "units")
         _legend(unit_ax, level)
-        _draw_loss(loss_ax, column, spec, level)
+        _draw_loss(loss_ax, column, shown, spec, level)
         _legend(loss_ax, level)
         if animated:
-            fit_ax.set_ylim(*_span([run.target] + [f[1] for f in run.frames]))
-            unit_ax.set_ylim(*_span([f[2] for f in run.frames] + [run.weights["b2"]]))
+            fit_ax.set_ylim(*_span([run.target] + [f.output for f in run.frames]))
+            straight = ([np.outer(f.weights["w1"], run.plot_x) + f.weights["b1"][:, None]
+                         for f in run.frames] if spec.pre_activations else [])
+            unit_ax.set_ylim(*_span([f.units for f in run.frames] + straight
+                                    + [[f.bias for f in run.frames]]))
     if spec.title:
         figure.suptitle(spec.title, fontsize=13 * level.scale)
 
@@ -123,55 +178,91 @@ def build_fit_figure(runs: Sequence, spec: FitSpec, animated: bool = False) -> F
                          fit_size(spec), (rows, columns), smallest, spec.dpi)
 
 
-def save_animation(runs: Sequence, spec: FitSpec, path: str) -> None:
-    """A GIF of training: each frame moves the fit and the units to that step's weights, and a
-    marker along the loss; the layout is the still figure's, found once."""
-    from PIL import Image
-
+def animation_frames(runs: Sequence, spec: FitSpec):
+    """The animation's figure, then the same figure once per frame, with the fit, the units, their
+    kinks, the output bias, the loss marker and the title moved to that step. Only the moving
+    artists are redrawn over the still parts (blitting); the layout is the still figure's."""
     figure = build_fit_figure(runs, spec, animated=True)
     scale = getattr(figure, "_actplot_scale", 1.0)
     columns = _columns(runs, spec)
+    shown = shown_seed_index(columns, spec)
     axes = np.array(figure.axes[: 3 * len(columns)]).reshape(3, len(columns))
     moving = []
     for index, column in enumerate(columns):
-        run = column[0]
-        fit_line = [line for line in axes[0, index].get_lines() if line.get_label() == "network"][0]
-        unit_lines = axes[1, index].get_lines()[: len(run.units)]
-        for collection in axes[1, index].collections:  # kinks move with the units: not drawn
-            collection.set_visible(False)
-        marker = axes[2, index].axvline(1, color="0.2", lw=1.0)
-        moving.append((run, fit_line, unit_lines, marker))
-    images = []
-    canvas = figure.canvas
+        run = column[shown]
+        fit_ax, unit_ax, loss_ax = axes[:, index]
+        fit_line = [line for line in fit_ax.get_lines() if line.get_label() == "network"][0]
+        unit_lines = unit_ax.get_lines()[: len(run.units)]
+        kinks = [c for c in unit_ax.collections if c.get_label() == "kink"][0]
+        straight = [line for line in unit_ax.get_lines()
+                    if line.get_label() in (PRE_ACTIVATION, "_pre-activation")]
+        bias = [line for line in unit_ax.get_lines() if line.get_label() == "output bias"][0]
+        marker = loss_ax.axvline(1, color="0.2", lw=1.0)
+        title = fit_ax.title
+        moving.append((run, fit_line, unit_lines, straight, kinks, bias, marker, title))
+    level = FitLevel(scale, 2 if "\n" in moving[0][-1].get_text() else 1, None)
+    artists = [a for _, fit_line, unit_lines, straight, *rest in moving
+               for a in (fit_line, *unit_lines, *straight, *rest)]
     with house_style(scale):
         figure.set_layout_engine("none")  # keep the still figure's layout in every frame
-        # blitting: the still parts are drawn once, and each frame draws only the moving lines
-        for _, fit_line, unit_lines, marker in moving:
-            for artist in (fit_line, *unit_lines, marker):
-                artist.set_animated(True)
+        for artist in artists:
+            artist.set_animated(True)
+        yield figure
+        for frame in range(len(columns[0][0].frames)):
+            for run, fit_line, unit_lines, straight, kinks, bias, marker, title in moving:
+                state = run.frames[frame]
+                fit_line.set_ydata(state.output)
+                for line, contribution in zip(unit_lines, state.units):
+                    line.set_ydata(contribution)
+                for line, w, b in zip(straight, state.weights["w1"], state.weights["b1"]):
+                    line.set_ydata(w * run.plot_x + b)
+                kinks.set_offsets(kink_points(run.plot_x, state.units, state.unit_kinks))
+                bias.set_ydata([state.bias] * 2)
+                marker.set_xdata([max(state.step, 1)] * 2)
+                title.set_text(_column_title(run, level, len(spec.seeds), state.loss, state.r2,
+                                             state.dead_units))
+            yield figure
+
+
+def save_animation(runs: Sequence, spec: FitSpec, path: str) -> None:
+    """A GIF of training, a frame per snapshot (see animation_frames)."""
+    from PIL import Image
+
+    from .render import whole_pixels
+
+    frames = animation_frames(runs, spec)
+    figure = next(frames)
+    canvas = figure.canvas
+    palette_image = None
+    images = []
+    with whole_pixels(figure):
         canvas.draw()
         background = canvas.copy_from_bbox(figure.bbox)
         width, height = canvas.get_width_height()
-        for frame in range(len(columns[0][0].frames)):
+        for figure in frames:
             canvas.restore_region(background)
-            for run, fit_line, unit_lines, marker in moving:
-                step, output, units = run.frames[frame]
-                fit_line.set_ydata(output)
-                for line, contribution in zip(unit_lines, units):
-                    line.set_ydata(contribution)
-                marker.set_xdata([max(step, 1)] * 2)
-                for artist in (*unit_lines, fit_line, marker):
-                    artist.axes.draw_artist(artist)
-            images.append(Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(),
-                                           "raw", "RGBA", 0, 1).convert("RGB"))
+            for artist in _animated_artists(figure):
+                artist.axes.draw_artist(artist)
+            image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(),
+                                     "raw", "RGBA", 0, 1).convert("RGB")
+            # one palette for all frames, from the first (the colours are the figure's own,
+            # throughout): mapping to a given palette is far cheaper than one per frame, and
+            # quantizing as frames come keeps one frame's pixels in memory, not all of them
+            if palette_image is None:
+                palette_image = image.quantize(colors=256, dither=Image.Dither.NONE)
+                images.append(palette_image)
+            else:
+                images.append(image.quantize(palette=palette_image, dither=Image.Dither.NONE))
     figure.clear()
-    # one palette for all frames, from the first (the colours are the figure's own, throughout):
-    # mapping to a given palette is far cheaper than an adaptive palette per frame
-    palette = images[0].quantize(colors=256, dither=Image.Dither.NONE)
-    frames = [palette] + [image.quantize(palette=palette, dither=Image.Dither.NONE)
-                          for image in images[1:]]
-    frames[0].save(path, format="GIF", save_all=True, append_images=frames[1:], duration=100,
+    images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=100,
                    loop=0)
+
+
+def _animated_artists(figure: Figure) -> list:
+    found = []
+    for ax in figure.axes:
+        found += [a for a in ax.get_children() if a.get_animated()]
+    return found
 
 
 def fit_json(runs: Sequence) -> str:

@@ -44,7 +44,7 @@ class FitRun:
     output: np.ndarray = field(default=None)
     units: np.ndarray = field(default=None)  # (H, PLOT_POINTS): w2_i f(w1_i x + b1_i)
     unit_kinks: list = field(default_factory=list)  # per unit, x of the activation's kinks
-    frames: list = field(default_factory=list)  # (step, output, units) per animation frame
+    frames: list = field(default_factory=list)  # a FitFrame per animation frame
 
     def record(self) -> dict[str, Any]:
         """The run as `--json` gives it."""
@@ -52,6 +52,25 @@ class FitRun:
                 "final_loss": self.final_loss, "r2": self.r2, "dead_units": self.dead_units,
                 "loss": [float(v) for v in self.loss],
                 "weights": {k: [float(x) for x in v] for k, v in self.weights.items()}}
+
+
+@dataclass
+class FitFrame:
+    """The network at one step of training, as an animation frame draws it: the numbers are that
+    step's, not the final ones."""
+
+    step: int
+    loss: float  # the training loss at these weights (before this step's update)
+    r2: float
+    dead_units: int
+    weights: dict[str, np.ndarray]  # w1, b1, w2 of shape (H,), b2 a 1-element array
+    output: np.ndarray  # the network on plot_x
+    units: np.ndarray  # (H, PLOT_POINTS): w2_i f(w1_i x + b1_i)
+    unit_kinks: list  # per unit, x of the activation's kinks
+
+    @property
+    def bias(self) -> float:
+        return float(self.weights["b2"][0])
 
 
 @contextlib.contextmanager
@@ -143,17 +162,23 @@ def train(spec: FitSpec) -> list[FitRun]:
                 losses.sum().backward()
                 optimizer.step()
                 history[step] = losses.detach()
-            with torch.no_grad():
-                output, _, pre = network(groups, weights, x)
-                final = ((output - target) ** 2).mean(dim=1)
-                total = ((target - target.mean()) ** 2).sum()
-                r2 = 1 - ((output - target) ** 2).sum(dim=1) / total
-            dead = dead_units(groups, pre)
+            final, r2, dead = _scores(groups, weights, x, target)
+            scores = {step: _scores(groups, state, x, target) for step, state in snapshots.items()}
         except RuntimeError as error:
             raise ComputeError(f"training failed on {device}: {str(error).splitlines()[0]}") \
                 from None
-        return _runs(spec, variants, groups, weights, history, final, r2, dead, snapshots, device,
-                     dtype)
+        return _runs(spec, variants, groups, weights, history, final, r2, dead, snapshots, scores,
+                     device, dtype)
+
+
+def _scores(groups, weights, x: torch.Tensor, target: torch.Tensor):
+    """Per run: the mean squared error, R² and dead units of the network with these weights."""
+    with torch.no_grad():
+        output, _, pre = network(groups, weights, x)
+        loss = ((output - target) ** 2).mean(dim=1)
+        total = ((target - target.mean()) ** 2).sum()
+        r2 = 1 - ((output - target) ** 2).sum(dim=1) / total
+    return loss, r2, dead_units(groups, pre)
 
 
 def _views(theta: torch.Tensor, hidden: int) -> dict[str, torch.Tensor]:
@@ -165,21 +190,34 @@ def _frame_steps(steps: int, frames: int) -> set[int]:
     return {round(steps * k / (frames - 1)) for k in range(frames)}
 
 
-def _runs(spec, variants, groups, weights, history, final, r2, dead, snapshots, device, dtype):
+def _unit_kinks(name: str, params: dict, w1: np.ndarray, b1: np.ndarray,
+                low: float, high: float) -> list[list[float]]:
+    """Per unit, the x in [low, high] where w1 x + b1 meets one of the activation's breakpoints."""
+    breakpoints = functions.entry(name).breakpoints(params)
+    return [[float(x0) for b in breakpoints if w != 0 for x0 in [(b.x - c) / w]
+             if low <= x0 <= high] for w, c in zip(w1, b1)]
+
+
+def _runs(spec, variants, groups, weights, history, final, r2, dead, snapshots, scores, device,
+          dtype):
     low, high = spec.range
     plot_x = torch.linspace(low, high, PLOT_POINTS, dtype=torch.float64).to(dtype).to(device)
     with torch.no_grad():
         target = parse(spec.target)(plot_x, torch_ops())
         output, units, _ = network(groups, weights, plot_x)
         frames = {step: network(groups, state, plot_x)[:2] for step, state in snapshots.items()}
-    numpy = {k: v.detach().to("cpu", torch.float64).numpy() for k, v in weights.items()}
+    def to_numpy(tensor: torch.Tensor) -> np.ndarray:
+        return tensor.detach().to("cpu", torch.float64).numpy()
+
+    numpy = {k: to_numpy(v) for k, v in weights.items()}
+    states = {step: {k: to_numpy(v) for k, v in state.items()}
+              for step, state in sorted(snapshots.items())}
     runs = []
     for index in range(len(variants) * len(spec.seeds)):
         name, params = variants[index // len(spec.seeds)]
         swept = {s.name: params[s.name] for s in spec.sweeps.get(name, ())}
         w1, b1 = numpy["w1"][index], numpy["b1"][index]
-        kinks = [[float(x0) for b in functions.entry(name).breakpoints(params) if w != 0
-                  for x0 in [(b.x - c) / w] if low <= x0 <= high] for w, c in zip(w1, b1)]
+        kinks = _unit_kinks(name, params, w1, b1, low, high)
         runs.append(FitRun(
             function=name, params=dict(params), swept=swept,
             seed=spec.seeds[index % len(spec.seeds)],
@@ -187,12 +225,17 @@ def _runs(spec, variants, groups, weights, history, final, r2, dead, snapshots, 
             final_loss=float(final[index]), r2=float(r2[index]), dead_units=int(dead[index]),
             weights={"w1": w1, "b1": b1, "w2": numpy["w2"][index],
                      "b2": numpy["b2"][index:index + 1]},
-            plot_x=plot_x.to("cpu", torch.float64).numpy(),
-            target=target.to("cpu", torch.float64).numpy(),
-            output=output[index].to("cpu", torch.float64).numpy(),
-            units=units[index].T.to("cpu", torch.float64).numpy(), unit_kinks=kinks,
-            frames=[(step, out[index].to("cpu", torch.float64).numpy(),
-                     contributions[index].T.to("cpu", torch.float64).numpy())
-                    for step, (out, contributions) in sorted(frames.items())],
+            plot_x=to_numpy(plot_x), target=to_numpy(target), output=to_numpy(output[index]),
+            units=to_numpy(units[index].T), unit_kinks=kinks,
+            frames=[FitFrame(step=step, loss=float(scores[step][0][index]),
+                             r2=float(scores[step][1][index]),
+                             dead_units=int(scores[step][2][index]),
+                             weights={k: v[index:index + 1] if k == "b2" else v[index]
+                                      for k, v in state.items()},
+                             output=to_numpy(frames[step][0][index]),
+                             units=to_numpy(frames[step][1][index].T),
+                             unit_kinks=_unit_kinks(name, params, state["w1"][index],
+                                                    state["b1"][index], low, high))
+                    for step, state in states.items()],
         ))
     return runs

@@ -850,6 +850,23 @@ def save_metadata(fmt: str) -> dict:
     return {}
 
 
+RASTER_FORMATS = ("png",)
+
+
+@contextlib.contextmanager
+def whole_pixels(figure: Figure):
+    """Within it, the figure is round(inches x dpi) pixels wide and high: Agg makes a canvas of
+    int(inches x dpi) pixels, so 8.8 in at 72 dpi would be 633 pixels, not 634. The size moves by
+    less than half a pixel, and only while a raster image is made (vector files keep the size)."""
+    size = tuple(figure.get_size_inches())
+    dpi = figure.dpi
+    figure.set_size_inches(*((round(inches * dpi) + 1e-6) / dpi for inches in size), forward=False)
+    try:
+        yield
+    finally:
+        figure.set_size_inches(*size, forward=False)
+
+
 def save_figure(figure: Figure, path, fmt: str) -> None:
     """Save under the house style, keeping the layout that build_figure found: the constrained
     layout is not run a second time."""
@@ -858,7 +875,10 @@ def save_figure(figure: Figure, path, fmt: str) -> None:
             # None rather than "none": savefig draws the figure once more, in vain, whenever
             # any layout engine (even the placeholder that "none" leaves) is set
             figure.set_layout_engine(None)
-        figure.savefig(path, format=fmt, metadata=save_metadata(fmt))
+        # the figure's own dpi, never savefig's default 'figure', which means the dpi the figure
+        # was created with (the layout's), not the one asked for
+        with whole_pixels(figure) if fmt in RASTER_FORMATS else contextlib.nullcontext():
+            figure.savefig(path, format=fmt, dpi=figure.dpi, metadata=save_metadata(fmt))
 
 
 def release(figure: Figure) -> None:

@@ -640,10 +640,13 @@ class FitSpec(_Parameterised):
     title: str | None = None
     size: tuple[float, float] | None = None
     dpi: int = DEFAULT_DPI
+    shown_seed: int | None = None  # the seed drawn in the top rows; None: the most telling one
+    pre_activations: bool = False  # draw each unit's w1 x + b1 (seed 002) in the units panel
 
 
 FIT_OPTIONS = ("params", "target", "range", "points", "hidden", "steps", "optimizer", "lr", "seed",
-               "seeds", "tol", "frames", "device", "dtype", "title", "size", "dpi")
+               "seeds", "tol", "frames", "device", "dtype", "title", "size", "dpi",
+               "pre_activations")
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
@@ -665,7 +668,8 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
                    steps: int = 2000, optimizer: str = "adam", lr: float | None = None,
                    seed: int | None = None, seeds: Any = None, tol: float = 1e-3, frames: int = 60,
                    device: str = "auto", dtype: str = "float32", title: str | None = None,
-                   size: Sequence[float] | None = None, dpi: int = DEFAULT_DPI) -> FitSpec:
+                   size: Sequence[float] | None = None, dpi: int = DEFAULT_DPI,
+                   pre_activations: bool = False) -> FitSpec:
     """Validate a fit request without torch; SpecError naming the field."""
     from .expressions import parse
 
@@ -696,8 +700,9 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
     tol = _number("tol", tol, "tol")
     if tol <= 0:
         raise SpecError("tol", f"the loss tolerance must be > 0, not {tol:g}")
-    if seed is not None and seeds is not None:
-        raise SpecError("seeds", "give --seed or --seeds, not both")
+    shown_seed = None
+    if seed is not None and seeds is not None:  # --seed picks the run drawn in the top rows
+        shown_seed = _integer("seed", seed, 0, 2**63 - 1, "seed")
     if seeds is None:
         seeds = (_integer("seed", 0 if seed is None else seed, 0, 2**63 - 1, "seed"),)
     elif isinstance(seeds, str):
@@ -710,6 +715,9 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
                                     for s in _sequence("seeds", seeds, "a list of seeds")))
     if not 1 <= len(seeds) <= MAX_SEEDS:
         raise SpecError("seeds", f"give from 1 to {MAX_SEEDS} seeds, not {len(seeds)}")
+    if shown_seed is not None and shown_seed not in seeds:
+        raise SpecError("seed", f"--seed {shown_seed} picks the run to draw, so it must be one of "
+                                f"--seeds ({_seed_text(seeds)})")
     spec = FitSpec(
         functions=names, params=resolved, sweeps=sweeps, target=target, range=(low, high),
         points=_integer("points", points, 2, MAX_FIT_POINTS, "points"),
@@ -718,7 +726,8 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
         seeds=seeds, tol=tol, frames=_integer("frames", frames, 2, MAX_FRAMES, "frames"),
         device=_text("device", device, "text such as cpu or cuda:0"), dtype=dtype,
         title=None if title is None else _text("title", title, "text"), size=_size(size),
-        dpi=_integer("dpi", dpi, 10, 2400, "dpi"))
+        dpi=_integer("dpi", dpi, 10, 2400, "dpi"), shown_seed=shown_seed,
+        pre_activations=_flag("pre_activations", pre_activations))
     rows, columns = fit_grid_shape(spec)
     smallest = (round(MIN_PANEL_SIZE[0] * columns, 1), round(MIN_PANEL_SIZE[1] * rows, 1))
     if spec.size and (spec.size[0] < smallest[0] or spec.size[1] < smallest[1]):
@@ -730,6 +739,12 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
         raise SpecError("seeds", f"{runs} runs of {spec.hidden} units on {spec.points} points are "
                                  "more than one batch holds; use fewer seeds, units or points")
     return spec
+
+
+def _seed_text(seeds: Sequence[int]) -> str:
+    if len(seeds) > 2 and list(seeds) == list(range(seeds[0], seeds[-1] + 1)):
+        return f"{seeds[0]}-{seeds[-1]}"
+    return ",".join(map(str, seeds[:10])) + (",..." if len(seeds) > 10 else "")
 
 
 def fit_grid_shape(spec: FitSpec) -> tuple[int, int]:

@@ -117,8 +117,8 @@ def test_the_figure_has_a_column_per_activation_and_three_rows(invoke, tmp_path)
     assert len(runs) == 8
     assert len(figure.axes) == 6
     titles = [ax.get_title() for ax in figure.axes]
-    assert titles[0].startswith("relu\nloss ") and "dead unit" in titles[0]
-    assert titles[4].endswith("of 4 seeds reach loss < 0.001")
+    assert titles[0].startswith("relu (seed ") and "\nloss " in titles[0] and "dead unit" in titles[0]
+    assert titles[4].split("\n")[0].endswith("of 4 seeds reach loss < 0.001")
     assert figure.axes[4].get_yscale() == "log"
     kinks = [c for c in figure.axes[2].collections if c.get_label() == "kink"]
     assert kinks  # each relu unit's kink inside the range is marked
@@ -143,7 +143,7 @@ def test_params_sweeps_and_a_batch_table(invoke, tmp_path):
     (["--lr", "-0.1"], "the learning rate must be > 0"),
     (["--range", "1", "1"], "min (1) must be less than max (1)"),
     (["--seeds", "5-2"], "runs backwards"),
-    (["--seed", "1", "--seeds", "0-3"], "not both"),
+    (["--seed", "9", "--seeds", "0-3"], "must be one of --seeds (0-3)"),
     (["--frames", "500"], "frames must be an integer from 2 to 200"),
     (["-o", "fit.bmp"], "unknown output format '.bmp'"),
     (["--size", "1", "1"], "the smallest size that works is 1.6 x 3.9"),
@@ -214,3 +214,54 @@ def test_api_fit_checks_keywords_and_the_pixel_budget_before_training(tmp_path):
     with pytest.raises(SpecError, match="megapixel budget"):
         actplot.fit("relu", size=(100, 100), dpi=2400, path=tmp_path / "big.png")
     assert list(tmp_path.iterdir()) == []
+
+
+def test_every_animation_frame_shows_that_steps_network_numbers_bias_and_kinks():
+    """The frames' own data, read back from the artists each frame draws: units + bias = network,
+    the title's loss is the training history's at that step, and the kinks sit where
+    w1 x + b1 = 0, computed here by hand."""
+    from actplot import fitplot
+
+    spec = build_fit_spec("relu", hidden=3, steps=60, frames=4, device="cpu", dtype="float64")
+    (run,) = fitting.train(spec)
+    frames = fitplot.animation_frames([run], spec)
+    figure = next(frames)
+    fit_ax, unit_ax, _ = figure.axes[:3]
+    seen_titles = set()
+    for state, _ in zip(run.frames, frames):
+        w = state.weights
+        drawn_units = [line.get_ydata() for line in unit_ax.get_lines()[:3]]
+        network = [line for line in fit_ax.get_lines() if line.get_label() == "network"][0]
+        bias = [line for line in unit_ax.get_lines() if line.get_label() == "output bias"][0]
+        assert bias.get_ydata()[0] == pytest.approx(w["b2"][0], abs=1e-12)
+        np.testing.assert_allclose(np.sum(drawn_units, axis=0) + bias.get_ydata()[0],
+                                   network.get_ydata(), atol=1e-9)
+        by_hand = w["w2"][:, None] * np.maximum(np.outer(w["w1"], run.plot_x) + w["b1"][:, None], 0)
+        np.testing.assert_allclose(drawn_units, by_hand, atol=1e-9)
+        loss = run.loss[state.step] if state.step < spec.steps else run.final_loss
+        assert f"loss {loss:.2e}" in fit_ax.get_title()
+        seen_titles.add(fit_ax.get_title())
+        kinks = sorted(x0 for x0 in -w["b1"] / w["w1"] if 0 <= x0 <= 2)
+        drawn = sorted(unit_ax.collections[0].get_offsets()[:, 0])
+        np.testing.assert_allclose(drawn, kinks, atol=1e-12)
+    assert len(seen_titles) == 4  # not the final numbers on every frame
+    figure.clear()
+
+
+def test_the_shown_seed_is_the_one_where_the_functions_differ_and_seed_picks_another(tmp_path):
+    spec = build_fit_spec(["relu", "leaky_relu"], hidden=2, seeds="0-7", steps=400, tol=0.02,
+                          device="cpu")
+    runs = fitting.train(spec)
+    from actplot import fitplot
+
+    columns = fitplot._columns(runs, spec)
+    shown = fitplot.shown_seed_index(columns, spec)
+    gaps = [columns[0][i].dead_units - columns[1][i].dead_units for i in range(8)]
+    assert gaps[shown] == max(gaps) > 0  # relu lost a unit where leaky_relu did not
+    figure, _ = actplot.fit(["relu", "leaky_relu"], hidden=2, seeds="0-7", seed=5, steps=400,
+                            tol=0.02, device="cpu")
+    assert "(seed 5)" in figure.axes[0].get_title()
+    loss_title = figure.axes[4].get_title()  # row-major: fits, units, then losses
+    assert f"{sum(r.dead_units > 0 for r in columns[0])} of 8 lose a unit" in loss_title
+    with pytest.raises(SpecError, match="must be one of --seeds"):
+        build_fit_spec("relu", seeds="0-7", seed=9)
