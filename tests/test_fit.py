@@ -222,7 +222,7 @@ def test_every_animation_frame_shows_that_steps_network_numbers_bias_and_kinks()
     w1 x + b1 = 0, computed here by hand."""
     from actplot import fitplot
 
-    spec = build_fit_spec("relu", hidden=3, steps=60, frames=4, device="cpu", dtype="float64")
+    spec = build_fit_spec("relu", hidden=3, steps=300, frames=4, device="cpu", dtype="float64")
     (run,) = fitting.train(spec)
     frames = fitplot.animation_frames([run], spec)
     figure = next(frames)
