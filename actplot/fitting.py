@@ -143,7 +143,9 @@ def train(spec: FitSpec) -> list[FitRun]:
         # a step instead of four, which is most of its per-step cost
         theta = torch.cat([torch.cat([s["w1"], s["b1"], s["w2"], s["b2"]]) for s in starts]
                           * len(variants)).reshape(len(groups) * per, -1)
-        theta = theta.to(dtype).to(device).requires_grad_(True)
+        # a copy, always: in float64 .to() would return the reshaped cat itself, a view, and
+        # Adam's in-place steps on a view left every float64 run stuck after its first step
+        theta = theta.to(device=device, dtype=dtype, copy=True).requires_grad_(True)
         weights = _views(theta, spec.hidden)
         optimizer = (torch.optim.Adam if spec.optimizer == "adam" else torch.optim.SGD)(
             [theta], lr=spec.lr)

@@ -265,3 +265,12 @@ def test_the_shown_seed_is_the_one_where_the_functions_differ_and_seed_picks_ano
     assert f"{sum(r.dead_units > 0 for r in columns[0])} of 8 lose a unit" in loss_title
     with pytest.raises(SpecError, match="must be one of --seeds"):
         build_fit_spec("relu", seeds="0-7", seed=9)
+
+
+def test_float64_trains_like_float32():
+    """float64 runs once stopped after their first step (Adam stepping a view): both dtypes
+    follow the same loss curve."""
+    curves = [fitting.train(build_fit_spec("relu", hidden=3, steps=100, device="cpu",
+                                           dtype=dtype))[0].loss for dtype in ("float32", "float64")]
+    np.testing.assert_allclose(curves[1], curves[0], rtol=1e-4)
+    assert curves[1][-1] < 0.5 * curves[1][0]
