@@ -207,17 +207,19 @@ def _cell(value) -> str:
 
 PROPERTY_LABELS = (
     ("domain", "domain"), ("range", "range"), ("monotonic", "monotonic"), ("derivative_monotonic", "f' monotonic"),
-    ("continuity", "continuity"), ("zero_centered", "f(0) = 0"),
+    ("continuity", "continuity"), ("zero_at_origin", "f(0) = 0"), ("zero_mean", "E[f] = 0"),
     ("identity_near_origin", "identity near 0"), ("saturates", "f' -> 0 (left, right)"),
     ("dead_zone", "f' = 0 on"), ("moments", "E[f], E[f^2], E[f'^2]"),
     ("gain", "init gain"), ("torch_gain", "torch's gain"),
 )
 
 
-def _interval(low: float | None, high: float | None) -> str:
-    """[0, inf) and the like: an unbounded end is open."""
-    return (f"({'-inf' if low is None else ''}" if low is None else f"[{low:.6g}") + ", " + \
-        ("inf)" if high is None else f"{high:.6g}]")
+def _interval(low: float | None, high: float | None,
+              closed: Sequence[bool] = (True, True)) -> str:
+    """(0, 1), [0, \u221e) and the like: an unbounded end is open, a bound not reached too."""
+    left = "(-\u221e" if low is None else ("[" if closed[0] else "(") + f"{low:.6g}"
+    right = "\u221e)" if high is None else f"{high:.6g}" + ("]" if closed[1] else ")")
+    return f"{left}, {right}"
 
 
 def _moment(value: float) -> str:
@@ -239,12 +241,14 @@ def describe(record: dict) -> list[tuple[str, str]]:
     moments = record["moments"]
     low, high = record["domain"]
     texts = {
-        "domain": ("(-inf" if low is None else f"({low:.6g}") + ", " + ("inf)" if high is None else f"{high:.6g})"),
-        "range": _interval(*record["range"]),
+        "domain": _interval(low, high, (False, False)),
+        "range": ("{" + ", ".join(f"{v:.6g}" for v in record["values"]) + "}" if record["values"]
+                  else _interval(*record["range"], record["range_closed"])),
         "monotonic": yes(record["monotonic"]),
         "derivative_monotonic": yes(record["derivative_monotonic"]),
         "continuity": record["continuity"],
-        "zero_centered": yes(record["zero_centered"]),
+        "zero_at_origin": yes(record["zero_at_origin"]),
+        "zero_mean": "-" if record["zero_mean"] is None else yes(record["zero_mean"]),
         "identity_near_origin": yes(record["identity_near_origin"]),
         "saturates": f"{yes(record['saturates']['left'])}, {yes(record['saturates']['right'])}",
         "dead_zone": " and ".join(_interval(a, b) for a, b in zones) or "nowhere",

@@ -29,8 +29,11 @@ FLAT = 1e-12
 # torch.nn.init.calculate_gain's names for the functions that it knows
 TORCH_GAIN_NAMES = {"identity": "linear", "sigmoid": "sigmoid", "tanh": "tanh", "relu": "relu",
                     "leaky_relu": "leaky_relu", "selu": "selu"}
-KEYS = ("domain", "range", "monotonic", "derivative_monotonic", "continuity", "zero_centered",
-        "identity_near_origin", "saturates", "dead_zone", "moments", "gain", "torch_gain")
+FINITE_IMAGE = 16  # a function taking at most this many values (step, sign) shows the set
+ZERO_MEAN = 1e-9  # |E[f(z)]| below this, z ~ N(0, 1): zero-mean outputs
+KEYS = ("domain", "range", "range_closed", "values", "monotonic", "derivative_monotonic",
+        "continuity", "zero_at_origin", "zero_centered", "zero_mean", "identity_near_origin",
+        "saturates", "dead_zone", "moments", "gain", "torch_gain")
 
 
 def _grid(entry: Activation, params: dict) -> torch.Tensor:
@@ -74,6 +77,73 @@ def _range(x, y, dy, asymptotes) -> list[float | None]:
     high = max((_bound(y, dy, end, asymptotes, upper=True) for end in (0, -1)),
                key=lambda v: math.inf if v is None else v)
     return [_tidy(low), _tidy(high)]
+
+
+def _attained(x: np.ndarray, y: np.ndarray, bound: float | None, breaks: list[float]) -> bool:
+    """Whether some finite x reaches the bound. Where f reaches it inside the line and not at an
+    end, it is reached (gelu's minimum, sin's 1). Where f keeps the bound out to an end, that is
+    a constant piece only if the piece starts at a break of the formula (relu's 0 from x = 0,
+    relu6's 6 from x = 6, smelu's 0 from -beta); otherwise float64 has merely rounded f to its
+    asymptote far out (sigmoid is 1.0 from x = 37 on), and the bound is not reached."""
+    if bound is None:
+        return False
+    reached = np.abs(y - bound) <= 1e-9 * max(1.0, abs(bound))
+    if not (reached[0] or reached[-1]):
+        return bool(reached.any())
+    for end in (0, -1):
+        if not reached[end]:
+            continue
+        off = np.flatnonzero(~reached)
+        if not off.size:
+            return True  # constant everywhere
+        # where the constant piece at this end begins: next to the last sample off the bound
+        start = x[off[-1] + 1] if end == -1 else x[off[0] - 1]
+        if start is not None and any(abs(start - b) <= 1e-6 * max(1.0, abs(b)) for b in breaks):
+            return True
+    return False
+
+
+def _refined(entry: Activation, params: dict, x: np.ndarray, y: np.ndarray,
+             upper: bool) -> float:
+    """An extreme reached inside the line, found to float64 precision: the grid's best sample,
+    then two zooms of 1001 points around it (sin's 1 sits between samples)."""
+    index = int(np.argmax(y) if upper else np.argmin(y))
+    low, high = x[max(index - 1, 0)], x[min(index + 1, len(x) - 1)]
+    best = float(y[index])
+    for _ in range(2):
+        grid = np.linspace(low, high, 1001)
+        values = _evaluate(entry, params, torch.tensor(grid, dtype=torch.float64), 0)[0]
+        finite = np.isfinite(values)
+        if not finite.any():
+            break
+        values = np.where(finite, values, -np.inf if upper else np.inf)
+        at = int(np.argmax(values) if upper else np.argmin(values))
+        best = max(best, float(values[at])) if upper else min(best, float(values[at]))
+        low, high = grid[max(at - 1, 0)], grid[min(at + 1, 1000)]
+    return best
+
+
+def _finite_image(y: np.ndarray, dy: np.ndarray) -> list[float] | None:
+    """The values of a function that takes only a few (step, sign): f' is 0 wherever it exists."""
+    if np.any(dy != 0):
+        return None
+    values = np.unique(y)
+    return [_tidy(float(v)) for v in values] if len(values) <= FINITE_IMAGE else None
+
+
+def _tends_to_zero(x: np.ndarray, dy: np.ndarray, side: int) -> bool:
+    """f' -> 0 at that end of the line: it has underflowed there, or its envelope keeps falling
+    (sinc's cos(x)/x: the largest |f'| on the last decade is well below the one before)."""
+    magnitude = np.abs(x)
+    on_side = (x < 0) if side < 0 else (x > 0)
+    last = on_side & (magnitude >= WIDE / 10)
+    before = on_side & (magnitude >= WIDE / 100) & (magnitude < WIDE / 10)
+    if not last.any():
+        return False
+    far = float(np.max(np.abs(dy[last])))
+    if far < SATURATED:
+        return True
+    return bool(before.any() and far < 0.5 * float(np.max(np.abs(dy[before]))))
 
 
 def _tidy(value: float | None) -> float | None:
@@ -225,20 +295,33 @@ def properties(name: str, params: dict) -> dict[str, Any]:
     at_zero = _evaluate(entry, params, torch.zeros(1, dtype=torch.float64), 1)
     zero_sides = _one_sided(entry, params, 0.0, 1)
     moments = _moments(entry, params) if whole_line else None
+    zones = _dead_zones(entry, params, x, dy)
+    values = _finite_image(y, dy)
+    value_range = _range(x, y, dy, list(entry.asymptotes(params)))
+    breaks = [b.x for b in breakpoints] + list(entry.other_breaks(params))
+    closed = [_attained(x, y, bound, breaks) for bound in value_range]
+    for side, upper in ((0, False), (1, True)):
+        if closed[side] and not values and value_range[side] is not None:
+            value_range[side] = _tidy(_refined(entry, params, x, y, upper))
+    zero_at_origin = abs(float(at_zero[0][0])) <= FLAT
     record.update({
         "domain": [_tidy(low) if math.isfinite(low) else None,
                    _tidy(high) if math.isfinite(high) else None],
-        "range": _range(x, y, dy, list(entry.asymptotes(params))),
+        "range": value_range,
+        "range_closed": [True, True] if values else closed,
+        "values": values,
         "monotonic": _monotonic(y),
         # where f jumps, f' holds a Dirac delta: no function, monotonic or not
         "derivative_monotonic": not jumps and _monotonic(dy),
         "continuity": _continuity(entry, params),
-        "zero_centered": abs(float(at_zero[0][0])) <= FLAT,
-        "identity_near_origin": (abs(float(at_zero[0][0])) <= FLAT
+        "zero_at_origin": zero_at_origin,
+        "zero_centered": zero_at_origin,  # deprecated: the old name of zero_at_origin
+        "zero_mean": None if moments is None else abs(moments["mean"]) <= ZERO_MEAN,
+        "identity_near_origin": (zero_at_origin
                                  and all(abs(s - 1) <= 1e-5 for s in zero_sides)
                                  and not any(b.x == 0 for b in breakpoints)),
-        "saturates": {"left": bool(abs(dy[0]) < SATURATED), "right": bool(abs(dy[-1]) < SATURATED)},
-        "dead_zone": _dead_zones(entry, params, x, dy),
+        "saturates": {"left": _tends_to_zero(x, dy, -1), "right": _tends_to_zero(x, dy, 1)},
+        "dead_zone": zones,
         "moments": moments,
         "gain": 1 / math.sqrt(moments["mean_square"]) if moments and moments["mean_square"] > 0
         else None,

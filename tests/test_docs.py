@@ -58,3 +58,19 @@ def test_readme_plugin_spec_runs_with_the_example_plugin(plugin_site, tmp_path):
     assert result.returncode == 0, result.stderr
     made = (tmp_path / "images" / "plugin_demo.png").read_bytes()
     assert made == (ROOT / "docs" / "images" / "plugin_demo.png").read_bytes()
+
+
+def _shown_sessions(command: str) -> list[tuple[list[str], str]]:
+    """Each `$ actplot COMMAND ...` block of the README with the output printed under it."""
+    sessions = []
+    for match in re.finditer(rf"^    \$ actplot {command} (.*)\n((?:    [^$\n].*\n?)+)", README, re.M):
+        shown = "".join(line[4:] + "\n" for line in match.group(2).rstrip("\n").split("\n"))
+        sessions.append((match.group(1).split(), shown))
+    return sessions
+
+
+@pytest.mark.parametrize("args, shown", _shown_sessions("info"))
+def test_readme_info_tables_are_the_programs_output(invoke, args, shown):
+    result = invoke("info", *args)
+    assert result.exit_code == 0
+    assert result.stdout == shown
