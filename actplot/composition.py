@@ -13,18 +13,11 @@ import torch
 import torch.nn.functional as F
 
 from .detection import breakpoints_of
+from .onesided import apply_depth, measure
 from .registry import Activation, Breakpoint
 
 SAMPLES = 4097  # grid on which preimages are bracketed before bisection
 BISECTIONS = 60  # float64 brackets shrink to their last bit well before this
-PROBE = 1e-7  # one-sided values and slopes are measured this far (relative) from a candidate
-
-
-def apply_depth(entry: Activation, params: dict, x: torch.Tensor, depth: int) -> torch.Tensor:
-    y = x
-    for _ in range(depth):
-        y = entry.forward(F, y, params)
-    return y
 
 
 def _preimages(g, grid: torch.Tensor, values: torch.Tensor, levels: list[float]) -> list[float]:
@@ -53,27 +46,6 @@ def _preimages(g, grid: torch.Tensor, values: torch.Tensor, levels: list[float])
     exact = torch.where(torch.sign(g(hi) - target) == 0, hi, (lo + hi) / 2)
     exact = torch.where(torch.sign(g(lo) - target) == 0, lo, exact)
     return exact.tolist()
-
-
-def measure(entry: Activation, params: dict, depth: int, x0: float) -> Breakpoint | None:
-    """g_depth's one-sided values and slopes at x0, extrapolated from x0 -+ PROBE; None if smooth."""
-    delta = PROBE * max(1.0, abs(x0))
-    x = torch.tensor([x0 - delta, x0 + delta], dtype=torch.float64, requires_grad=True)
-    y = apply_depth(entry, params, x, depth)
-    if y.requires_grad:
-        (slope,) = torch.autograd.grad(y.sum(), x, allow_unused=True)
-        slope = torch.zeros_like(x) if slope is None else slope
-    else:
-        slope = torch.zeros_like(x)
-    (left, right), (left_slope, right_slope) = y.detach().tolist(), slope.tolist()
-    left, right = left + delta * left_slope, right - delta * right_slope
-    steepness = abs(left_slope) + abs(right_slope)
-    scale = 1.0 + abs(left) + abs(right)
-    if abs(right - left) > 4 * delta * steepness + 1e-9 * scale:
-        return Breakpoint(x0, left_slope, right_slope, left, right)
-    if abs(right_slope - left_slope) > 1e-5 * (1.0 + steepness):
-        return Breakpoint(x0, left_slope, right_slope)
-    return None
 
 
 def _dedupe(points: list[float], span: float) -> list[float]:

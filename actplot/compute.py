@@ -9,7 +9,8 @@ from typing import Callable
 import numpy as np
 import torch
 
-from .composition import apply_depth, composed_breakpoints
+from .composition import composed_breakpoints
+from .onesided import apply_depth
 from .errors import ComputeError, SpecError
 from . import functions
 from .registry import Activation

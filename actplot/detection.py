@@ -3,7 +3,7 @@
 f is sampled on a fine grid; where its second difference spikes far above its neighbours' (a
 corner or a step between two samples, where a smooth f has second differences that change
 slowly), the cell is zoomed into, SAMPLES points at a time, down to float resolution. The point is
-then measured from both sides as --compose measures its candidates (composition.measure): a jump
+then measured from both sides as --compose measures its candidates (onesided.measure): a jump
 where the one-sided values differ, a kink where the one-sided slopes do, nothing where neither
 (a steep but smooth stretch). Points within a rounding of a short decimal are snapped to it, so
 max(x, 0) reports its kink at 0 exactly. No matplotlib.
@@ -16,6 +16,7 @@ from dataclasses import replace
 import torch
 import torch.nn.functional as F
 
+from .onesided import measure
 from .registry import Activation, Breakpoint
 
 GRID = 8193  # samples over the range when looking for candidates
@@ -28,8 +29,6 @@ SNAP = 1e-10  # relative to the range: a point this close to a short decimal is 
 
 def detect(entry: Activation, params: dict, low: float, high: float) -> list[Breakpoint]:
     """The kinks and jumps of f within [low, high], sorted; see the module's docstring."""
-    from .composition import measure
-
     span = high - low
     if not span > 0:
         return []

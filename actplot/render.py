@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import math
 import os
 import textwrap
 import warnings
@@ -333,13 +334,28 @@ def _mark_breakpoints(ax, series: Series, order: int, scale: float = 1.0,
             ax.scatter([b.x] * len(limits), limits, label=label("one-sided limits" + found),
                        **hollow)
             ax.scatter([b.x], [series.y[at]], s=30 * scale * size, color=color, zorder=6,
-                       label=label("value at the jump"))
+                       clip_on=False, label=label("value at the jump"))
         elif order == 0:
             ax.scatter([b.x], [series.y[at]], label=label("kink: no derivative" + found), **hollow)
         elif order == 1:
             slopes = inside(b.left_slope, b.right_slope, b.x)
             ax.scatter([b.x] * len(slopes), slopes, label=label("one-sided derivatives" + found),
                        **hollow)
+    if order > 1:  # higher derivatives jump at kinks and smooth breaks (elu's f'' at 0): marked alike
+        values = _values(series, order)
+        for x0 in sorted(set(_breaks(series, order))):
+            limits = inside(*one_sided_samples(series.x, values, x0), x0)
+            ax.scatter([x0] * len(limits), limits, label=label("one-sided derivatives"), **hollow)
+
+
+def one_sided_samples(x: np.ndarray, values: np.ndarray, x0: float) -> tuple[float, float]:
+    """The samples nearest x0 on its left and right (compute.sample_grid puts one a hair either
+    side of every break): the one-sided limits of a higher derivative, which has no declared
+    value there. NaN on a side with no sample."""
+    left = int(np.searchsorted(x, x0, side="left")) - 1
+    right = int(np.searchsorted(x, x0, side="right"))
+    return (float(values[left]) if left >= 0 else math.nan,
+            float(values[right]) if right < len(x) else math.nan)
 
 
 def _random_band(ax, series: Series, order: int, color: str) -> bool:
