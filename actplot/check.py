@@ -10,7 +10,7 @@ import numpy as np
 import torch
 
 from . import compute, functions
-from .detection import breakpoints_of
+from .detection import breakpoints_of, poles_of
 from .registry import Activation
 from .spec import FigureSpec
 
@@ -19,6 +19,7 @@ VECTOR_SAMPLES = 41  # indices of a vector function checked, each costing two ex
 ABS_TOL = 1e-6
 REL_TOL = 1e-6
 ONE_SIDED_TOL = 1e-5
+POLE_MARGIN = 0.01  # of the range, left out either side of a pole
 
 
 @dataclass
@@ -123,11 +124,14 @@ def verify(spec: FigureSpec) -> list[CheckRow]:
         breakpoints = breakpoints_of(entry, params, low, high)
         avoid = [b.x for b in breakpoints] + list(entry.other_breaks(params))
         margin = max(1e-4 * (high - low), 1e-3)
+        poles = poles_of(entry, params, low, high)
+        x = _away_from(np.linspace(low, high, SAMPLES), avoid, margin)
+        # beside a pole f and its differences are as large as float64 goes: no test of anything
+        x = _away_from(x, poles, POLE_MARGIN * (high - low))
         if entry.vector:
             base = np.linspace(low, high, spec.points)
             levels, h, missing = _vector(entry, params, base, order, device)
         else:
-            x = _away_from(np.linspace(low, high, SAMPLES), avoid, margin)
             levels, h, missing = _elementwise(entry, params, x, order, device)
         for k in range(1, order + 1):
             if k in missing:
@@ -138,6 +142,9 @@ def verify(spec: FigureSpec) -> list[CheckRow]:
             finite_difference = (plus - minus) / (2 * h)
             results.append(_compare(name, f"order {k}", centre, finite_difference, ABS_TOL, REL_TOL))
         results.extend(replace(row, function=name) for row in _one_sided(entry, params, breakpoints, device))
+        results.extend(CheckRow(name, f"pole at x={pole:g}", None, None, True,
+                                f"|f| grows without bound; x within {POLE_MARGIN * (high - low):g} "
+                                "of it left out") for pole in poles)
     return results
 
 

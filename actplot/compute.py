@@ -10,6 +10,7 @@ import numpy as np
 import torch
 
 from .composition import composed_breakpoints
+from .detection import poles_of
 from .onesided import apply_depth
 from .errors import ComputeError, SpecError
 from . import functions
@@ -88,16 +89,20 @@ DOMAIN_RATIO = 2 ** 0.125  # samples approaching an end of the domain, each this
 DOMAIN_STEPS = 72  # from 8 grid steps away down to 1/64 of a step
 
 
-def _approach_domain_ends(points: torch.Tensor, domain: tuple[float, float], low: float,
-                          high: float, count: int) -> torch.Tensor:
-    """Where f stops inside the range (soft_exponential with alpha < 0), samples that close in on
-    the end geometrically, from 8 grid steps away down to 1/64 of one, so that a curve rising to a
-    pole is drawn along it rather than cut by chords."""
+def _approach(points: torch.Tensor, targets: list[tuple[float, float]], low: float, high: float,
+              count: int) -> torch.Tensor:
+    """Samples that close in on each (x, direction) geometrically, from 8 grid steps away down to
+    1/64 of one: where f stops inside the range (soft_exponential with alpha < 0: direction +1,
+    from the right) or has a pole (both directions), a curve rising to it is drawn along it
+    rather than cut by chords. Direction 0 samples the point itself (a pole, where f is infinite:
+    NaN, a break in the line)."""
     step = (high - low) / max(count - 1, 1)
     extra = []
-    for end, inward in ((domain[0], 1.0), (domain[1], -1.0)):
+    for end, inward in targets:
         if low < end < high:
-            extra += [end + inward * 8 * step / DOMAIN_RATIO ** k for k in range(DOMAIN_STEPS + 1)]
+            extra += [end] if inward == 0 else [end + inward * 8 * step / DOMAIN_RATIO ** k
+                                                for k in range(DOMAIN_STEPS + 1)]
+    extra = [v for v in extra if low <= v <= high]
     if not extra:
         return points
     return torch.unique(torch.cat([points, torch.tensor(extra, dtype=torch.float64).to(points.dtype)]))
@@ -249,9 +254,12 @@ def _evaluate_one(spec: FigureSpec, entry: Activation, params: dict, device: tor
                   dtype: torch.dtype) -> list[Series]:
     low, high = spec.range
     depths = list(spec.compose or (1,))
+    poles: list[float] = []
     if spec.at is None:
         with _seeded(entry, params, torch.device("cpu")):
             breaks = composed_breakpoints(entry, params, depths, low, high)
+            if 1 in depths:
+                poles = poles_of(entry, params, low, high)
     series = []
     for depth in spec.compose or (None,):
         if spec.at is not None:
@@ -262,7 +270,10 @@ def _evaluate_one(spec: FigureSpec, entry: Activation, params: dict, device: tor
             points = sample_grid(low, high, spec.points, [b.x for b in inside] + smooth_breaks,
                                  dtype)
             if depth in (None, 1):
-                points = _approach_domain_ends(points, entry.domain(params), low, high, spec.points)
+                domain_low, domain_high = entry.domain(params)
+                targets = [(domain_low, 1.0), (domain_high, -1.0)]
+                targets += [(pole, side) for pole in poles for side in (-1.0, 0.0, 1.0)]
+                points = _approach(points, targets, low, high, spec.points)
         x = points.to(device)
         try:
             with _seeded(entry, params, device):
@@ -279,6 +290,6 @@ def _evaluate_one(spec: FigureSpec, entry: Activation, params: dict, device: tor
             kinks=sorted(b.x for b in inside if not b.is_jump),
             jumps=sorted(b.x for b in inside if b.is_jump),
             breakpoints=inside, smooth_breaks=smooth_breaks, compose=depth,
-            jacobian=to_numpy(matrix),
+            poles=poles if depth in (None, 1) else [], jacobian=to_numpy(matrix),
         ))
     return series

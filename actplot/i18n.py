@@ -29,6 +29,7 @@ ZH = {
     "random slope per point": "每点随机斜率",
     "random": "随机",
     "asymptote": "渐近线",
+    "pole": "极点",
     "detected": "检测到",
     "(detected)": "（检测到）",
     "depth K": "复合次数 K",

@@ -150,6 +150,7 @@ def series_record(series: Series, order: int) -> dict:
     record["kinks"] = list(series.kinks)
     record["jumps"] = list(series.jumps)
     record["detected"] = sorted(b.x for b in series.breakpoints if b.detected)  # not declared
+    record["poles"] = list(series.poles)
     if series.compose is not None:
         record["compose"] = series.compose
     return record

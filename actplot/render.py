@@ -233,12 +233,28 @@ def params_text(function: str, params: dict) -> str:
     return "\n".join([*lines, line]) if line else ""
 
 
+def formula_line(members: Sequence[Series]) -> str:
+    """f(x) = ..., once; where a sweep's values fall on different branches of the formula
+    (soft_exponential's alpha < 0, = 0, > 0), each branch with the values that take it."""
+    entry = functions.entry(members[0].function)
+    branches: dict[str, list[str]] = {}
+    for member in members:
+        values = ", ".join(_fmt(v) for v in member.swept.values())
+        branches.setdefault(entry.formula_for(member.params), []).append(values)
+    if len(branches) == 1:
+        return f"$f(x) = {next(iter(branches))}$"
+    names = ", ".join(f"${p.symbol}$" if p.symbol else p.name
+                      for p in entry.params if p.name in members[0].swept)
+    return "; ".join(f"${formula}$ ({names} = {' / '.join(values)})"
+                     for formula, values in branches.items())
+
+
 def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3,
-                 swept: bool = False) -> str:
+                 swept: bool = False, members: Sequence[Series] = ()) -> str:
     entry = functions.entry(series.function)
     name = functions.label(series.function) + (f" {tr('composed K times')}" if composed else "")
     if order == 0:
-        lines = [f"{name}: {tr('forward')}", f"$f(x) = {entry.formula_for(series.params)}$"]
+        lines = [f"{name}: {tr('forward')}", formula_line(members or [series])]
         shown = {k: v for k, v in series.params.items() if k not in series.swept}
         text = params_text(series.function, shown if swept else series.params)
         if text:
@@ -394,22 +410,33 @@ def _pad_flat(ax, members: Sequence[Series], order: int) -> None:
         ax.set_ylim(values[0] - pad, values[0] + pad)
 
 
-def _frame_domain_ends(ax, members: Sequence[Series], orders: Sequence[int]) -> None:
-    """Where a curve runs to a pole at an end of its domain (soft_exponential, alpha < 0), the
-    panel is framed on the rest of it, as on paper: the curve leaves the panel there rather than
-    squashing everything else flat."""
-    kept, framed = [], False
+POLE_MARGIN = 0.02  # of the range: beside a pole the curve leaves the panel, unframed
+
+
+def _frame_singularities(ax, members: Sequence[Series], orders: Sequence[int]) -> None:
+    """Where a curve runs to a pole, at an end of its domain (soft_exponential, alpha < 0) or
+    inside it (1/(x - 0.3)), the panel is framed on the rest of it, as on paper: the curve leaves
+    the panel there rather than squashing everything else flat. A pole inside the domain gets a
+    dashed vertical asymptote."""
+    kept, framed, poles = [], False, set()
     for member in members:
-        step = (member.x[-1] - member.x[0]) / max(len(member.x) - 1, 1)  # about a grid step
-        near_an_end = np.zeros(member.x.shape, dtype=bool)
+        span = member.x[-1] - member.x[0]
+        near = np.zeros(member.x.shape, dtype=bool)
         for end in functions.entry(member.function).domain(member.params):
             if member.x[0] < end < member.x[-1]:
                 framed = True
-                near_an_end |= np.abs(member.x - end) <= step
+                near |= np.abs(member.x - end) <= POLE_MARGIN * span
+        for pole in member.poles:
+            framed = True
+            poles.add(pole)
+            near |= np.abs(member.x - pole) <= POLE_MARGIN * span
         for order in orders:
             values = _values(member, order)
             if values is not None:
-                kept.append(values[np.isfinite(values) & ~near_an_end])
+                kept.append(values[np.isfinite(values) & ~near])
+    for index, pole in enumerate(sorted(poles)):
+        ax.axvline(pole, color=palette().asymptote, lw=1.0, ls="--", zorder=1,
+                   label=None if index else tr("pole"))
     values = np.concatenate(kept) if kept else np.array([])
     if framed and values.size:
         low, high = float(values.min()), float(values.max())
@@ -427,14 +454,31 @@ def _style_axes(ax, spec: FigureSpec, order: int) -> None:
     ax.grid(True, color=colors.grid, lw=0.6 * lines)
     ax.set_xlabel(spec.xlabel if spec.xlabel is not None else "x")
     ax.set_ylabel(spec.ylabel if spec.ylabel is not None and order == 0 else ORDER_LABELS[order])
-    if spec.yscale == "symlog":  # linear within 1e-3 of 0: the small values of deep compositions
-        ax.set_yscale("symlog", linthresh=1e-3)
-    elif spec.yscale == "log":
-        ax.set_yscale("log", nonpositive="mask")
+
+
+def symlog_threshold(values: np.ndarray) -> float:
+    """The linear part of a symlog axis: a power of ten at or below the smallest nonzero |value|,
+    so no curve crosses the seam between linear and logarithmic except on its way through 0 (a
+    fixed 1e-3 drew sigmoid composed 8 times, whose f' is about 1e-5, flat on 0, and gave depth 4
+    two false kinks where it crossed 1e-3)."""
+    magnitudes = np.abs(values[np.isfinite(values)])
+    magnitudes = magnitudes[magnitudes > 0]
+    if not magnitudes.size:
+        return 1.0
+    return float(10.0 ** np.floor(np.log10(magnitudes.min())))
 
 
 def _finish_axes(ax, spec: FigureSpec) -> None:
-    """After the curves: the y limits asked for."""
+    """After the curves: the y scale (set once there is data, so a log axis has something to
+    scale) and the y limits asked for."""
+    if spec.yscale in ("symlog", "log"):
+        drawn = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+        drawn = [v for v in drawn if v.size > 2]  # not the zero axis or an asymptote
+        values = np.concatenate(drawn) if drawn else np.array([])
+        if spec.yscale == "symlog":
+            ax.set_yscale("symlog", linthresh=symlog_threshold(values))
+        elif (values[np.isfinite(values)] > 0).any():
+            ax.set_yscale("log", nonpositive="mask")
     if spec.ylim is not None:
         ax.set_ylim(*spec.ylim)
 
@@ -568,6 +612,7 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
             ax = axes[row][order]
             _style_axes(ax, spec, order)
             _title(ax, spec, _panel_title(members[0], order, composed, level.title_lines,
+                                          members=members,
                                           swept=bool(members[0].swept)))
             if order in members[0].missing:
                 ax.text(0.5, 0.5, _note(members[0].missing[order], level), transform=ax.transAxes,
@@ -584,7 +629,7 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
                         fontsize=_note_size(), style="italic", color=palette().note,
                         va="top")
             _pad_flat(ax, members, order)
-            _frame_domain_ends(ax, members, [order])
+            _frame_singularities(ax, members, [order])
             _finish_axes(ax, spec)
             _legend(ax, level, spec)
         if spec.jacobian:
@@ -618,7 +663,7 @@ def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, le
         drawn = [m for m in series if order not in m.missing]
         if drawn:
             _pad_flat(ax, drawn, order)
-            _frame_domain_ends(ax, drawn, [order])
+            _frame_singularities(ax, drawn, [order])
         _finish_axes(ax, spec)
         _legend(ax, level, spec)
 
@@ -637,7 +682,8 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
         _style_axes(ax, spec, 0)
         ax.set_ylabel(spec.ylabel if spec.ylabel is not None else
                       ", ".join(ORDER_LABELS[: spec.order + 1]))
-        lines = _panel_title(members[0], 0, False, level.title_lines, swept=swept).split("\n")
+        lines = _panel_title(members[0], 0, False, level.title_lines, swept=swept,
+                             members=members).split("\n")
         lines[0] = f"{functions.label(members[0].function)}: {tr('f(x) and its derivatives')}"
         _title(ax, spec, "\n".join(lines))
         styles, scale_bar = curve_styles(members, level)
@@ -654,9 +700,8 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
                     style = dict(color=palette().order[order], ls=COMBINED_DASHES[order],
                                  lw=_width(order, level), label=ORDER_LABELS[order])
                 _draw_curve(ax, member, order, **style)
-                if order < 2:
-                    _mark_breakpoints(ax, member, order, level.scale, style["color"],
-                                      labelled=not swept and index == 0)
+                _mark_breakpoints(ax, member, order, level.scale, style["color"],
+                                  labelled=not swept and index == 0)
         if swept:  # which dashes are which order
             for order in range(spec.order + 1):
                 if order not in members[0].missing:
@@ -665,7 +710,7 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
         if notes:
             ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
                     fontsize=_note_size(), color=palette().note, va="top")
-        _frame_domain_ends(ax, members, [k for k in range(spec.order + 1)
+        _frame_singularities(ax, members, [k for k in range(spec.order + 1)
                                          if k not in members[0].missing])
         _finish_axes(ax, spec)
         _legend(ax, level, spec)

@@ -122,6 +122,7 @@ class Series:
     jumps: list[float] = field(default_factory=list)
     breakpoints: list[Any] = field(default_factory=list)  # registry.Breakpoint in the closed range
     smooth_breaks: list[float] = field(default_factory=list)  # where only higher orders may jump
+    poles: list[float] = field(default_factory=list)  # where |f| grows without bound
     compose: int | None = None
     jacobian: Any = None
     swept: dict[str, Any] = field(default_factory=dict)  # the swept parameters' values, if any
