@@ -70,11 +70,12 @@ def plot(functions: Iterable[str] | str, **options: Any):
 def _rendered(spec: FigureSpec, fmt: str):
     """(figure, None) for a figure format, (None, text) for a data format."""
     check_pixels(spec, fmt)
-    series = compute_series(spec)
     if fmt in FIGURE_FORMATS:
         from . import render
 
-        return render.build_figure(series, spec), None
+        render.check_texts(spec)
+        return render.build_figure(compute_series(spec), spec), None
+    series = compute_series(spec)
     from . import output
 
     return None, (output.to_json(series, spec.order) if fmt == "json"
@@ -152,6 +153,9 @@ def fit(functions: Iterable[str] | str, *, path: str | os.PathLike | None = None
 
         output.check_output_folder(path)
     check_pixels(spec, fmt or "png")  # the returned figure shows as a PNG in Jupyter
+    from .render import check_texts
+
+    check_texts(spec)
     runs = fitting.train(spec)
     figure = fitplot.build_fit_figure(runs, spec)
     if path is not None:

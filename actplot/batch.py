@@ -77,18 +77,23 @@ def _spec_from_table(table: dict[str, Any], label: str) -> tuple[FigureSpec, str
             raise SpecError("params", f"params must be a table such as {{ alpha = 1 }}, not "
                                       f"{table['params']!r}")
         spec = build_spec(table["functions"], **options)
-        if spec.title:
-            from .render import check_mathtext
+        from .render import check_texts
 
-            check_mathtext(spec.title)
+        check_texts(spec)
     except SpecError as error:
         raise SpecError(error.field, f"{label}: key '{error.field}': {error.message}") from None
     return spec, table.get("output"), table.get("format")
 
 
 def _files_beside_the_spec(table: dict, folder: Path) -> dict:
-    """A FILE.py:ATTR function in a spec names a file relative to the spec's folder, as outputs
-    are; absolute paths and module:attr names are left as they are."""
+    """Paths in a spec are relative to the spec's folder, as outputs are: a FILE.py:ATTR
+    function and a style FILE.mplstyle (a style without a slash or an .mplstyle ending is a
+    style's name, such as ggplot). Absolute paths and module:attr names are left as they are."""
+    table = dict(table)
+    style = table.get("style")
+    if isinstance(style, str) and ("/" in style or style.endswith(".mplstyle")) \
+            and not Path(style).expanduser().is_absolute():
+        table["style"] = str((folder / style).resolve())
     names = table.get("functions")
     if isinstance(names, str):
         names = [names]
@@ -206,6 +211,7 @@ def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,
     """A [[fit]] table: the keys of `actplot fit`; [defaults] is for figures and does not apply."""
     name = table.get("output") if isinstance(table.get("output"), str) else ""
     label = f"{path.name}: fit {number}" + (f" ({name})" if name else "")
+    table = _files_beside_the_spec(table, path.parent)
     unknown = sorted(set(table) - set(FIT_KEYS))
     try:
         if unknown:
@@ -219,6 +225,9 @@ def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,
         spec = build_fit_spec(table["functions"], **options)
         fmt = output_format(table.get("output"), table.get("format"), FIT_FORMATS)
         check_pixels(spec, fmt)
+        from .render import check_texts
+
+        check_texts(spec)
     except SpecError as error:
         raise SpecError(error.field, f"{label}: key '{error.field}': {error.message}") from None
     relative = _inside(root, table.get("output") or f"fit-{number}.{fmt}", label, allow_outside)

@@ -482,7 +482,7 @@ def info(functions, params, as_json):
     except SpecError as error:
         raise usage_error(error) from None
     if as_json:
-        click.echo(json.dumps({"functions": records}, indent=1))
+        click.echo(output.info_json(records), nl=False)
         return
     swept = {name: [s.name for s in spec.sweeps.get(name, ())] for name in spec.functions}
     for record in records:
@@ -547,12 +547,20 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
         if output == STDOUT:
             raise SpecError("output", "fit writes a file; for its results on standard output, "
                                       "use --json")
+        given = click.get_current_context().get_parameter_source("output")
+        if as_json and given is not click.core.ParameterSource.DEFAULT:
+            raise SpecError("output", "--json prints the results; -o writes a file: give one "
+                                      "(a .json output writes the same results to a file)")
         fmt = None if as_json else output_format(output, None, FIT_FORMATS)
         if fmt is not None:
             from . import output as files
 
             files.check_output_folder(output)
             check_pixels(spec, fmt)
+            if fmt != "json":
+                from .render import check_texts
+
+                check_texts(spec)
     except SpecError as error:
         raise usage_error(error) from None
     from . import api, fitplot, fitting
@@ -682,10 +690,16 @@ def _finish(summary) -> None:
         raise ActplotError(f"{len(summary.failed)} of {summary.total} figures failed")
 
 
+def _decoded(argv: list[str]) -> list[str]:
+    """Arguments as text that can be printed: bytes that were not UTF-8 reach Python as lone
+    surrogates (actplot $'\\xff'), which no message could encode; they become U+FFFD."""
+    return [arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for arg in argv]
+
+
 def main(argv=None) -> None:
     """Entry point: `main(sys.argv[1:])`."""
     try:
-        cli.main(args=argv, prog_name="actplot")
+        cli.main(args=_decoded(sys.argv[1:] if argv is None else list(argv)), prog_name="actplot")
         code = 0
     except SystemExit as exit:
         code = exit.code

@@ -99,7 +99,8 @@ def _is_pole(entry: Activation, params: dict, x0: float, span: float) -> bool:
         finite = np.isfinite(side)
         if not finite[0]:
             continue
-        growing = np.all(np.diff(np.where(finite, side, np.inf)) > 0)
+        with np.errstate(invalid="ignore"):  # inf - inf: not growing, as it should read
+            growing = np.all(np.diff(np.where(finite, side, np.inf)) > 0)
         if growing and (not finite[-1] or side[-1] > 2 * side[0] + 10):
             return True
     return False

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 
 class ActplotError(Exception):
     """A failure while running: the input was valid but the work could not be done."""
@@ -38,7 +40,15 @@ def printable(text: str) -> str:
     return "".join(out)
 
 
+NUMPY_ARITHMETIC = re.compile(r"(overflow|invalid value|divide by zero|underflow) encountered in")
+NON_FINITE = ("Warning: some values are not finite in float64 (they overflowed, or f is undefined "
+              "there); the curves leave them out and JSON and CSV give them as null")
+
+
 def warning_line(message: Warning | str, category: type = UserWarning) -> str:
-    """A warning as one plain line for people, never matplotlib's source line."""
+    """A warning as one plain line for people, never matplotlib's source line; numpy's
+    arithmetic warnings ("overflow encountered in multiply") say what they mean for the output."""
     text = str(message).strip().splitlines()[0] if str(message).strip() else category.__name__
+    if issubclass(category, RuntimeWarning) and NUMPY_ARITHMETIC.match(text):
+        return NON_FINITE
     return f"Warning: {printable(text)}"

@@ -15,7 +15,9 @@ from typing import Any, Callable, Iterable, Mapping
 from .errors import SpecError
 
 MAX_LENGTH = 500
-MAX_DEPTH = 50
+# Levels of nesting: sqrt(sqrt(x)) is 2, 1/(1 + x) is 2. matplotlib's mathtext, which typesets
+# the formula in the title, recurses once per level and gives up between 20 and 25.
+MAX_DEPTH = 20
 CONSTANTS = {"pi": math.pi, "e": math.e}
 FUNCTIONS = ("abs", "sqrt", "exp", "log", "log1p", "expm1", "sin", "cos", "tan", "atan", "tanh",
              "erf", "sign", "floor")
@@ -103,10 +105,16 @@ def _check(node: ast.AST, text: str, depth: int, grammar: _Grammar, parameters: 
         _check(child, text, depth + 1, grammar, parameters)
 
     if depth > MAX_DEPTH:
-        raise _fail(text, node, "nested too deeply", grammar)
+        raise _fail(text, node, f"nested more than {MAX_DEPTH} levels deep (the most an "
+                                "expression may be)", grammar)
     if isinstance(node, ast.Constant):
         if isinstance(node.value, bool) or not isinstance(node.value, (int, float)):
             raise _fail(text, node, f"{node.value!r} is not a number", grammar)
+        if not _fits_float64(node.value):
+            shown = ast.get_source_segment(text, node) or str(node.value)
+            shown = shown if len(shown) <= 24 else shown[:20] + "..."
+            raise _fail(text, node, f"the number {shown} does not fit a float64 (largest "
+                                    "1.8e308)", grammar)
         return
     if isinstance(node, ast.Name):
         if node.id == "x" or node.id in CONSTANTS:
@@ -121,7 +129,11 @@ def _check(node: ast.AST, text: str, depth: int, grammar: _Grammar, parameters: 
     if isinstance(node, ast.UnaryOp) and isinstance(node.op, (ast.USub, ast.UAdd)):
         return check(node.operand)
     if isinstance(node, ast.BinOp) and type(node.op) in _BINARY:
-        check(node.left)
+        # a + b + c is one level, not two: the parser nests it, the typesetting does not
+        if _chained(node, node.left):
+            _check(node.left, text, depth, grammar, parameters)
+        else:
+            check(node.left)
         return check(node.right)
     if isinstance(node, ast.Compare) and len(node.ops) == 1 and type(node.ops[0]) in _COMPARE:
         check(node.left)
@@ -146,6 +158,21 @@ def _check(node: ast.AST, text: str, depth: int, grammar: _Grammar, parameters: 
     kind = type(node).__name__.lower()
     raise _fail(text, node, f"'{ast.get_source_segment(text, node) or kind}' ({kind}) is not "
                             "allowed", grammar)
+
+
+_CHAINS = ({ast.Add, ast.Sub}, {ast.Mult})
+
+
+def _chained(parent: ast.BinOp, child: ast.AST) -> bool:
+    return isinstance(child, ast.BinOp) and any(
+        type(parent.op) in chain and type(child.op) in chain for chain in _CHAINS)
+
+
+def _fits_float64(value: int | float) -> bool:
+    try:
+        return math.isfinite(float(value))
+    except OverflowError:  # an int of 400 digits
+        return False
 
 
 def _walk(node: ast.AST, x: Any, ops: Mapping[str, Callable], params: Mapping[str, float]) -> Any:

@@ -267,16 +267,8 @@ def _animated_artists(figure: Figure) -> list:
 
 def fit_json(runs: Sequence) -> str:
     """{"fits": [...]}, a record per run; a loss that diverged to inf or NaN is null."""
+    from .output import finite_values
 
-    def finite(value):
-        if isinstance(value, float):
-            return value if math.isfinite(value) else None
-        if isinstance(value, list):
-            return [finite(v) for v in value]
-        if isinstance(value, dict):
-            return {k: finite(v) for k, v in value.items()}
-        return value
-
-    return json.dumps({"fits": [finite(run.record()) for run in runs]}, allow_nan=False,
+    return json.dumps({"fits": [finite_values(run.record()) for run in runs]}, allow_nan=False,
                       separators=(",", ":")) + "\n"
 

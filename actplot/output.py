@@ -6,6 +6,7 @@ import contextlib
 import csv
 import io
 import json
+import math
 import os
 import re
 import tempfile
@@ -260,6 +261,22 @@ def describe(record: dict) -> list[tuple[str, str]]:
         "torch_gain": "-" if record["torch_gain"] is None else f"{record['torch_gain']:.6f}",
     }
     return [(label, texts[key]) for key, label in PROPERTY_LABELS]
+
+
+def finite_values(value):
+    """value with every float that is not finite replaced by None (null in JSON), through lists,
+    tuples and dicts: JSON has no NaN or Infinity, and a strict reader refuses them."""
+    if isinstance(value, float):
+        return value if math.isfinite(value) else None
+    if isinstance(value, (list, tuple)):
+        return [finite_values(v) for v in value]
+    if isinstance(value, dict):
+        return {k: finite_values(v) for k, v in value.items()}
+    return value
+
+
+def info_json(records: Sequence[dict]) -> str:
+    return json.dumps({"functions": finite_values(list(records))}, indent=1, allow_nan=False) + "\n"
 
 
 def info_table(records: Sequence[dict]) -> str:

@@ -17,6 +17,7 @@ import torch
 from .compute import differentiate
 from . import functions
 from .detection import breakpoints_of
+from .errors import ComputeError
 from .registry import Activation
 
 WIDE = 1e4  # "the real line": tails are read here
@@ -263,6 +264,13 @@ def _moments(entry: Activation, params: dict) -> dict[str, float]:
             "derivative_mean_square": float(np.dot(w, dy * dy))}
 
 
+def _finite_moments(moments: dict[str, float] | None) -> dict[str, float] | None:
+    """The moments, or None where one is not finite (exp(exp(z)) has no E[f^2])."""
+    if moments is None or not all(math.isfinite(v) for v in moments.values()):
+        return None
+    return moments
+
+
 def _torch_gain(name: str, params: dict) -> float | None:
     if name not in TORCH_GAIN_NAMES:
         return None
@@ -271,7 +279,13 @@ def _torch_gain(name: str, params: dict) -> float | None:
 
 
 def properties(name: str, params: dict) -> dict[str, Any]:
-    """The info record of one function with its parameters."""
+    """The info record of one function with its parameters. Infinities and NaNs along the way
+    (exp(exp(x)) overflows far out) are expected and handled, not warned about."""
+    with np.errstate(all="ignore"):
+        return _properties(name, params)
+
+
+def _properties(name: str, params: dict) -> dict[str, Any]:
     entry = functions.entry(name)
     record: dict[str, Any] = {"function": name, "params": dict(params)}
     if entry.vector:
@@ -290,11 +304,15 @@ def properties(name: str, params: dict) -> dict[str, Any]:
     x = x.numpy()
     finite = np.isfinite(y) & np.isfinite(dy)  # exp(0.5 x) overflows at x = 1e4: unbounded there
     x, y, dy = x[finite], y[finite], dy[finite]
+    if x.size < 2:
+        where = " in its domain" if not whole_line else ""
+        raise ComputeError(f"{name} has no finite value with a finite derivative for |x| <= "
+                           f"{WIDE:g}{where}, where info reads it; there is nothing to describe")
     breakpoints = entry.breakpoints(params)
     jumps = [b for b in breakpoints if b.is_jump]
     at_zero = _evaluate(entry, params, torch.zeros(1, dtype=torch.float64), 1)
     zero_sides = _one_sided(entry, params, 0.0, 1)
-    moments = _moments(entry, params) if whole_line else None
+    moments = _finite_moments(_moments(entry, params)) if whole_line else None
     zones = _dead_zones(entry, params, x, dy)
     values = _finite_image(y, dy)
     value_range = _range(x, y, dy, list(entry.asymptotes(params)))

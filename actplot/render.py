@@ -233,6 +233,16 @@ def params_text(function: str, params: dict) -> str:
     return "\n".join([*lines, line]) if line else ""
 
 
+NAME_LENGTH = 40  # characters of a name in a title or legend; an expression's text runs longer
+
+
+def shown_name(function: str) -> str:
+    """The name a figure shows, cut short with an ellipsis: a 499-character expression would
+    make a title that no panel holds (the formula line below it still says what f is)."""
+    name = functions.label(function)
+    return name if len(name) <= NAME_LENGTH else name[:NAME_LENGTH - 1] + "\u2026"
+
+
 def formula_line(members: Sequence[Series]) -> str:
     """f(x) = ..., once; where a sweep's values fall on different branches of the formula
     (soft_exponential's alpha < 0, = 0, > 0), each branch with the values that take it."""
@@ -252,7 +262,7 @@ def formula_line(members: Sequence[Series]) -> str:
 def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3,
                  swept: bool = False, members: Sequence[Series] = ()) -> str:
     entry = functions.entry(series.function)
-    name = functions.label(series.function) + (f" {tr('composed K times')}" if composed else "")
+    name = shown_name(series.function) + (f" {tr('composed K times')}" if composed else "")
     if order == 0:
         lines = [f"{name}: {tr('forward')}", formula_line(members or [series])]
         shown = {k: v for k, v in series.params.items() if k not in series.swept}
@@ -503,7 +513,7 @@ def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
     bar = fig.colorbar(image, ax=ax, shrink=0.9)
     bar.set_ticks([-bound, -bound * 1e-2, 0, bound * 1e-2, bound])
     bar.ax.yaxis.set_major_formatter("{x:.2g}")
-    ax.set_title(f"{functions.label(series.function)}: Jacobian\n$\\partial y_i / \\partial x_j$ by autograd")
+    ax.set_title(f"{shown_name(series.function)}: Jacobian\n$\\partial y_i / \\partial x_j$ by autograd")
     ax.set_xlabel("$x_j$")
     ax.set_ylabel("$x_i$")
 
@@ -515,8 +525,7 @@ def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | No
     It is drawn at the first of FIT_LEVELS at which every title, label, tick label and legend
     fits inside the figure and no title runs into a neighbour; a size that no level fits is a
     SpecError that says what would."""
-    if spec.title:
-        check_mathtext(spec.title)
+    check_texts(spec)
     look = look_of(spec, series)
     if look.cjk and i18n.cjk_font() is None:
         warnings.warn(i18n.CJK_HINT, UserWarning, stacklevel=2)
@@ -684,7 +693,7 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
                       ", ".join(ORDER_LABELS[: spec.order + 1]))
         lines = _panel_title(members[0], 0, False, level.title_lines, swept=swept,
                              members=members).split("\n")
-        lines[0] = f"{functions.label(members[0].function)}: {tr('f(x) and its derivatives')}"
+        lines[0] = f"{shown_name(members[0].function)}: {tr('f(x) and its derivatives')}"
         _title(ax, spec, "\n".join(lines))
         styles, scale_bar = curve_styles(members, level)
         notes = []
@@ -739,7 +748,7 @@ def _curve_label(series: Series, with_function: bool = False) -> str:
         parts.append(f"K = {series.compose}")
     if not with_function:
         return ", ".join(parts)
-    return functions.label(series.function) + (f" ({', '.join(parts)})" if parts else "")
+    return shown_name(series.function) + (f" ({', '.join(parts)})" if parts else "")
 
 
 def curve_styles(members: Sequence[Series], level: FitLevel):
@@ -879,9 +888,10 @@ def misfits(figure: Figure) -> list[str]:
     return problems
 
 
-def check_mathtext(text: str) -> None:
-    """SpecError unless matplotlib can draw `text`. Text with an odd number of unescaped dollar
-    signs is plain text to matplotlib ("cost in $ per unit"), so it is not parsed."""
+def check_mathtext(text: str, field: str = "title") -> None:
+    """SpecError (naming `field`) unless matplotlib can draw `text`. Text with an odd number of
+    unescaped dollar signs is plain text to matplotlib ("cost in $ per unit"), so it is not
+    parsed."""
     if not cbook.is_math_text(text):
         return
     from matplotlib.mathtext import MathTextParser
@@ -889,11 +899,20 @@ def check_mathtext(text: str) -> None:
     try:
         MathTextParser("path").parse(text)
     except ValueError as error:
-        raise SpecError("title", f"{text!r} is not valid mathtext: "
-                                 f"{str(error).splitlines()[-1].strip()}") from None
+        raise SpecError(field, f"{text!r} is not valid mathtext: "
+                               f"{str(error).strip().splitlines()[-1].strip()}") from None
     except RecursionError:
-        raise SpecError("title", "the title's mathtext is nested too deeply to draw; "
-                                 "use fewer nested groups") from None
+        raise SpecError(field, f"the {field}'s mathtext is nested too deeply to draw; "
+                               "use fewer nested groups") from None
+
+
+def check_texts(spec) -> None:
+    """Every text of the user's that a figure (or a fit's figure) draws, checked before any work:
+    the title, and a plot's x and y labels."""
+    for field in ("title", "xlabel", "ylabel"):
+        text = getattr(spec, field, None)
+        if text:
+            check_mathtext(text, field)
 
 
 def save_metadata(fmt: str) -> dict:

@@ -144,6 +144,16 @@ def _number(field_name: str, value: Any, what: str) -> float:
     return number
 
 
+def _title(title: Any) -> str | None:
+    """A figure's or a fit's title: text of at most MAX_TITLE characters."""
+    if title is None:
+        return None
+    title = _text("title", title, "text")
+    if len(title) > MAX_TITLE:
+        raise SpecError("title", f"title has {len(title)} characters; at most {MAX_TITLE}")
+    return title
+
+
 def _integer(field_name: str, value: Any, low: int, high: int, what: str) -> int:
     """An int, or a float with an integral value; never a bool or a string (only the CLI parses
     text, and it hands over numbers)."""
@@ -401,10 +411,7 @@ def build_spec(
             raise SpecError("jacobian", "cannot be combined with at")
 
     dpi = _integer("dpi", dpi, 10, 2400, "dpi")
-    if title is not None:
-        title = _text("title", title, "text")
-        if len(title) > MAX_TITLE:
-            raise SpecError("title", f"title has {len(title)} characters; at most {MAX_TITLE}")
+    title = _title(title)
     device = _text("device", device, "text such as cpu or cuda:0")
     if not device:
         raise SpecError("device", "device must be text such as cpu or cuda:0, not ''")
@@ -726,7 +733,7 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
         steps=_integer("steps", steps, 1, MAX_STEPS, "steps"), optimizer=optimizer, lr=lr,
         seeds=seeds, tol=tol, frames=_integer("frames", frames, 2, MAX_FRAMES, "frames"),
         device=_text("device", device, "text such as cpu or cuda:0"), dtype=dtype,
-        title=None if title is None else _text("title", title, "text"), size=_size(size),
+        title=_title(title), size=_size(size),
         dpi=_integer("dpi", dpi, 10, 2400, "dpi"), shown_seed=shown_seed,
         pre_activations=_flag("pre_activations", pre_activations))
     rows, columns = fit_grid_shape(spec)
