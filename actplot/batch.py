@@ -310,7 +310,33 @@ def render_job(spec: FigureSpec, path: str, fmt: str) -> str | None:
     return None
 
 
-def _worker_init() -> None:
+def _end_with_parent(parent: int) -> None:
+    """A worker ends when the process that started it does, whatever killed that (SIGKILL
+    too): Linux sends it SIGKILL then; elsewhere a thread watches the parent's pid."""
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        PR_SET_PDEATHSIG = 1
+        if libc.prctl(PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0) == 0:
+            if os.getppid() != parent:  # the parent died before the call
+                os._exit(1)
+            return
+    except (OSError, AttributeError):
+        pass
+    import threading
+    import time
+
+    def watch():
+        while os.getppid() == parent:
+            time.sleep(0.5)
+        os._exit(1)
+
+    threading.Thread(target=watch, daemon=True).start()
+
+
+def _worker_init(parent: int) -> None:
+    _end_with_parent(parent)
     # Ctrl-C reaches the whole process group; the parent alone handles it, so workers print no
     # KeyboardInterrupt tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -330,7 +356,8 @@ def _pool(workers: int) -> concurrent.futures.ProcessPoolExecutor:
     # fork is the cheapest start, and safe while this process has not started torch's threads.
     method = "fork" if "torch" not in sys.modules and sys.platform == "linux" else "spawn"
     return concurrent.futures.ProcessPoolExecutor(
-        workers, mp_context=multiprocessing.get_context(method), initializer=_worker_init)
+        workers, mp_context=multiprocessing.get_context(method), initializer=_worker_init,
+        initargs=(os.getpid(),))
 
 
 class _Interrupt:
@@ -343,22 +370,29 @@ class _Interrupt:
     def __init__(self):
         self.requested = False
 
+    SIGNALS = (signal.SIGINT, signal.SIGTERM)  # SIGTERM stops the same way, and exits 143
+
     def __enter__(self):
-        self._previous = signal.getsignal(signal.SIGINT)
-        try:
-            signal.signal(signal.SIGINT, self._handle)
-        except ValueError:  # not the main thread: leave Ctrl-C as it is
-            self._previous = None
+        self._previous = {}
+        for number in self.SIGNALS:
+            try:
+                self._previous[number] = signal.getsignal(number)
+                signal.signal(number, self._handle)
+            except ValueError:  # not the main thread: leave the signals as they are
+                self._previous.pop(number, None)
         return self
 
     def _handle(self, signum, frame):
+        from .usercode import note_signal
+
+        note_signal(signum)
         if self.requested:
             raise KeyboardInterrupt
         self.requested = True
 
     def __exit__(self, *exc):
-        if self._previous is not None:
-            signal.signal(signal.SIGINT, self._previous)
+        for number, previous in self._previous.items():
+            signal.signal(number, previous)
         return False
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
 import click
@@ -164,17 +165,27 @@ class DefaultCommandGroup(click.Group):
         """The first word is a command or a function name (which runs plot)."""
         return [*super().shell_complete(ctx, incomplete), *complete_function_names(incomplete)]
 
+    def invoke(self, ctx):
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:  # as Abort: click would print an empty line first
+            raise click.Abort() from None
+
     def main(self, args=None, prog_name=None, complete_var=None, standalone_mode=True, **extra):
         if not standalone_mode:
             return super().main(args, prog_name, complete_var, standalone_mode, **extra)
+        from . import usercode
+
+        usercode.install_signal_handlers()
         try:
             with OneLineWarnings():
                 code = super().main(args, prog_name or "actplot", complete_var, False, **extra)
         except click.ClickException as error:
             fail(error.format_message(), error.exit_code)
         except (click.Abort, KeyboardInterrupt):
-            click.echo("Aborted.", err=True)
-            sys.exit(130)
+            terminated = usercode.signalled() == signal.SIGTERM
+            click.echo("Terminated." if terminated else "Aborted.", err=True)
+            sys.exit(143 if terminated else 130)
         except ActplotError as error:
             fail(str(error), 1)
         except Exception as error:  # a bug: still one line, unless ACTPLOT_DEBUG asks for more

@@ -25,6 +25,7 @@ from typing import Any, Callable
 from .errors import ComputeError, SpecError
 from .expressions import Expression, parse_function
 from .registry import ALIASES, REGISTRY, Activation, Parameter
+from .usercode import guarded
 
 MODULE_ATTR = re.compile(r"(?P<module>[A-Za-z_][\w.]*|.+\.py):(?P<attr>[A-Za-z_]\w*(?:\.[A-Za-z_]\w*)*)")
 NAMED = re.compile(r"\s*(?P<name>[^\W\d]\w*)\s*=(?!=)(?P<body>.*)", re.DOTALL)  # any script
@@ -157,32 +158,31 @@ def from_import(token: str) -> Activation:
 
 
 def _import(module_name: str, token: str):
-    try:
-        if module_name.endswith(".py"):
-            path = Path(module_name).expanduser().resolve()
-            if not path.is_file():
-                raise SpecError("functions", f"'{token}': there is no file {path}")
-            unique = "actplot_user_" + re.sub(r"\W", "_", str(path))
-            if unique in sys.modules:
-                return sys.modules[unique]
-            spec = importlib.util.spec_from_file_location(unique, path)
-            module = importlib.util.module_from_spec(spec)
-            sys.modules[unique] = module
-            try:
+    def refused(message: str) -> SpecError:
+        return SpecError("functions", message)
+
+    label = f"importing {module_name} (for '{token}')"
+    if module_name.endswith(".py"):
+        path = Path(module_name).expanduser().resolve()
+        if not path.is_file():
+            raise SpecError("functions", f"'{token}': there is no file {path}")
+        unique = "actplot_user_" + re.sub(r"\W", "_", str(path))
+        if unique in sys.modules:
+            return sys.modules[unique]
+        spec = importlib.util.spec_from_file_location(unique, path)
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[unique] = module
+        try:
+            with guarded(label, refused):
                 spec.loader.exec_module(module)
-            except BaseException:
-                del sys.modules[unique]
-                raise
-            return module
-        if os.getcwd() not in sys.path and "" not in sys.path:
-            sys.path.insert(0, os.getcwd())  # as `python -m` would: the user's modules are here
+        except BaseException:
+            del sys.modules[unique]
+            raise
+        return module
+    if os.getcwd() not in sys.path and "" not in sys.path:
+        sys.path.insert(0, os.getcwd())  # as `python -m` would: the user's modules are here
+    with guarded(label, refused):
         return importlib.import_module(module_name)
-    except SpecError:
-        raise
-    except (Exception, SystemExit) as error:  # the user's code: any failure is one line
-        detail = str(error).splitlines()[0] if str(error) else ""
-        raise SpecError("functions", f"cannot import {module_name} for '{token}': "
-                                     f"{type(error).__name__}{': ' + detail if detail else ''}") from None
 
 
 def _as_activation(key: str, title: str, target: Any) -> Activation:
@@ -210,7 +210,7 @@ def _as_activation(key: str, title: str, target: Any) -> Activation:
                                      "instance")
     doc = (inspect.getdoc(target) or "").strip().splitlines()
     return Activation(
-        key, _checked(key, forward), r"\mathrm{" + title.replace("_", r"\_") + r"}(x)",
+        key, checked_forward(key, forward), r"\mathrm{" + title.replace("_", r"\_") + r"}(x)",
         doc[0] if doc else summary, params=params, detect_breakpoints=True, title=title,
         source=f"your code: {summary}",
     )
@@ -245,11 +245,8 @@ def _module_class_forward(key: str, cls: type) -> Callable:
     def forward(F, x, params):
         identity = tuple(sorted(params.items()))
         if identity not in instances:
-            try:
+            with guarded(f"{key}: {cls.__name__}({_arguments(params)})", ComputeError):
                 instances[identity] = cls(**params)
-            except Exception as error:
-                raise ComputeError(f"{key}: {cls.__name__}({_arguments(params)}) failed: "
-                                   f"{type(error).__name__}: {error}") from None
         return _placed(instances[identity], x)(x)
 
     return forward
@@ -263,26 +260,26 @@ def _arguments(params: dict) -> str:
     return ", ".join(f"{k}={v!r}" for k, v in params.items())
 
 
-def _checked(key: str, forward: Callable) -> Callable:
-    """The user's forward, with any failure and any result that is not a tensor like x as one
-    ComputeError (exit 1), and a result cut off from autograd refused: its derivative would be
-    drawn as 0."""
+def checked_forward(key: str, forward: Callable) -> Callable:
+    """The user's forward (an import's or a plugin's), with any failure, and any result that is
+    not a real tensor like x on x's device, as one ComputeError (exit 1); a result cut off from
+    autograd is refused too: its derivative would be drawn as 0."""
     def run(F, x, params):
         import torch
 
-        try:
+        with guarded(key, ComputeError):
             y = forward(F, x, params)
-        except ComputeError:
-            raise
-        except Exception as error:
-            detail = str(error).splitlines()[0] if str(error) else ""
-            raise ComputeError(f"{key} failed: {type(error).__name__}"
-                               f"{': ' + detail if detail else ''}") from None
         if not isinstance(y, torch.Tensor) or y.shape != x.shape:
             what = f"a tensor of shape {tuple(y.shape)}" if isinstance(y, torch.Tensor) else \
                 f"a {type(y).__name__}"
             raise ComputeError(f"{key} returned {what}; an activation must return a tensor shaped "
                                f"like its input {tuple(x.shape)}")
+        if y.is_complex() or not y.is_floating_point():
+            raise ComputeError(f"{key} returned a {str(y.dtype).replace('torch.', '')} tensor; an "
+                               "activation must return real floating-point values")
+        if y.device != x.device:
+            raise ComputeError(f"{key} returned a tensor on {y.device}, not on {x.device} where its "
+                               "input is; an activation must compute where its input lives")
         if x.requires_grad and not y.requires_grad and torch.is_grad_enabled():
             raise ComputeError(f"{key} returned a tensor with no autograd history (it detaches, or "
                                "leaves torch for numpy), so its derivative cannot be taken")

@@ -33,6 +33,7 @@ NAMED_TARGETS = {
 }
 _BINARY = {ast.Add: "add", ast.Sub: "sub", ast.Mult: "mul", ast.Div: "div", ast.Pow: "pow"}
 _SPECIAL = {"where": 3, "clamp": 3, "min": 2, "max": 2}  # argument counts
+SPECIAL_FUNCTIONS = tuple(_SPECIAL)
 _COMPARE = {ast.Lt: "lt", ast.LtE: "le", ast.Gt: "gt", ast.GtE: "ge", ast.Eq: "eq", ast.NotEq: "ne"}
 
 

@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from . import functions, i18n, layout, themes
-from .errors import SpecError
+from .errors import ComputeError, SpecError
 from .spec import PANEL_SIZE, FigureSpec, Series, figure_size, grid_shape, minimum_size
 
 # Each depth also gets its own dashes and a thinner line than the one before, so curves that
@@ -251,6 +251,13 @@ def formula_line(members: Sequence[Series]) -> str:
     for member in members:
         values = ", ".join(_fmt(v) for v in member.swept.values())
         branches.setdefault(entry.formula_for(member.params), []).append(values)
+    if entry.source.startswith("plugin "):  # someone else's mathtext: checked before drawing
+        for formula in branches:
+            try:
+                check_mathtext(f"${formula}$", "functions")
+            except SpecError as error:
+                raise ComputeError(f"{entry.name} ({entry.source}): its formula {error.message}"
+                                   ) from None
     if len(branches) == 1:
         return f"$f(x) = {next(iter(branches))}$"
     names = ", ".join(f"${p.symbol}$" if p.symbol else p.name
