@@ -707,10 +707,28 @@ def _decoded(argv: list[str]) -> list[str]:
     return [arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace") for arg in argv]
 
 
+def _isolate_matplotlib(args: list[str]) -> None:
+    """actplot draws with Agg and matplotlib's defaults whatever the environment says, so neither
+    MPLBACKEND=nosuch nor a matplotlibrc with a bad line may matter: matplotlib is pointed at its
+    own matplotlibrc (found without importing it), and at Agg unless a window is asked for."""
+    import importlib.util
+    from pathlib import Path
+
+    found = importlib.util.find_spec("matplotlib")
+    if found is not None and found.origin:
+        own = Path(found.origin).parent / "mpl-data" / "matplotlibrc"
+        if own.is_file():
+            os.environ["MATPLOTLIBRC"] = str(own)
+    if "--show" not in args:
+        os.environ["MPLBACKEND"] = "agg"
+
+
 def main(argv=None) -> None:
     """Entry point: `main(sys.argv[1:])`."""
+    args = _decoded(sys.argv[1:] if argv is None else list(argv))
+    _isolate_matplotlib(args)
     try:
-        cli.main(args=_decoded(sys.argv[1:] if argv is None else list(argv)), prog_name="actplot")
+        cli.main(args=args, prog_name="actplot")
         code = 0
     except SystemExit as exit:
         code = exit.code

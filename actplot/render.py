@@ -492,10 +492,16 @@ def _finish_axes(ax, spec: FigureSpec) -> None:
         drawn = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
         drawn = [v for v in drawn if v.size > 2]  # not the zero axis or an asymptote
         values = np.concatenate(drawn) if drawn else np.array([])
+        finite = values[np.isfinite(values)]
         if spec.yscale == "symlog":
             ax.set_yscale("symlog", linthresh=symlog_threshold(values))
-        elif (values[np.isfinite(values)] > 0).any():
+        elif (finite > 0).any():
             ax.set_yscale("log", nonpositive="mask")
+        if spec.yscale == "log" and (finite <= 0).any():
+            panel = ax.get_title().split("\n")[0] or "a panel"
+            warnings.warn(f"--yscale log: {panel} has values <= 0, which a log axis cannot show, "
+                          "so they are left out; --yscale symlog shows them", UserWarning,
+                          stacklevel=2)
     if spec.ylim is not None:
         ax.set_ylim(*spec.ylim)
 

@@ -8,7 +8,7 @@ import os
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .errors import SpecError
+from .errors import SpecError, printable
 
 # Okabe-Ito: distinct for the common forms of colour blindness.
 LIGHT_ORDER = ("#0072B2", "#D55E00", "#009E73", "#CC79A7")
@@ -112,6 +112,7 @@ def check_style(style) -> str | None:
     if path.suffix == ".mplstyle" or os.sep in style or "/" in style:
         if not path.is_file():
             raise SpecError("style", f"there is no style file {path}")
+        read_style_file(str(path.resolve()))  # a bad line is a usage error now, not mid-drawing
         return str(path.resolve())
     close = sorted(builtin_styles())
     raise SpecError("style", f"'{style}' is neither a matplotlib style nor a .mplstyle file; the "
@@ -127,15 +128,105 @@ def builtin_styles() -> dict[str, Path]:
     return {p.stem: p for p in sorted(folder.glob("*.mplstyle"))}
 
 
+# What a style may not change, because actplot decides it for every output alike: the size, the
+# resolution and the cropping of the file (--size, --dpi; the pixel budget holds on what is
+# written), and how text is set (mathtext, the same on every machine; LaTeX may be missing).
+IGNORED_STYLE_KEYS = ("figure.figsize", "figure.dpi", "figure.autolayout",
+                      "figure.constrained_layout.use", "text.usetex", "savefig.*")
+MAX_STYLE_BYTES = 1 << 20
+
+
+def _ignored(key: str) -> bool:
+    return any(key == k or (k.endswith("*") and key.startswith(k[:-1])) for k in IGNORED_STYLE_KEYS)
+
+
 def style_rc(style: str | None) -> dict:
-    """The settings of a style sheet (none for None), less the keys that no style may set."""
+    """The settings of a style sheet (none for None) that actplot honours."""
     if style is None:
         return {}
     import matplotlib
 
-    path = builtin_styles().get(style, Path(style))
+    if style in builtin_styles():
+        settings = dict(matplotlib.rc_params_from_file(str(builtin_styles()[style]),
+                                                       use_default_template=False))
+        return {k: v for k, v in settings.items() if not _ignored(k)}
+    return read_style_file(style)
+
+
+_STYLE_FILES: dict[str, dict] = {}
+
+
+def read_style_file(path: str) -> dict:
+    """A .mplstyle file's settings, read and validated here rather than by matplotlib (which
+    prints a line per bad line and carries on): SpecError naming the first line that is not
+    `key: value` with a matplotlib setting and a valid value. Keys that actplot decides itself
+    (IGNORED_STYLE_KEYS) are left out with one warning."""
+    if path in _STYLE_FILES:
+        return _STYLE_FILES[path]
+    import matplotlib
+
     try:
-        settings = matplotlib.rc_params_from_file(str(path), use_default_template=False)
-    except (OSError, ValueError) as error:
-        raise SpecError("style", f"cannot read the style {path}: {error}") from None
-    return dict(settings)
+        with open(path, "rb") as handle:
+            data = handle.read(MAX_STYLE_BYTES + 1)
+    except OSError as error:
+        raise SpecError("style", f"cannot read the style file {path}: {error.strerror}") from None
+    if len(data) > MAX_STYLE_BYTES:
+        raise SpecError("style", f"the style file {path} is over 1 MiB; a style sheet is a short "
+                                 "list of key: value lines")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        raise SpecError("style", f"the style file {path} is not text (UTF-8); a style sheet is "
+                                 "a list of key: value lines") from None
+    if "\0" in text:
+        raise SpecError("style", f"the style file {path} is not text; a style sheet is a list "
+                                 "of key: value lines")
+    checked = matplotlib.RcParams()
+    settings, ignored = {}, []
+    for number, raw in enumerate(text.splitlines(), start=1):
+        line = _strip_comment(raw)
+        if not line:
+            continue
+        key, colon, value = line.partition(":")
+        key, value = key.strip(), value.strip()
+        where = f"{path}, line {number}"
+        if not colon:
+            raise SpecError("style", f"{where}: {printable(line[:60])!r} is not 'key: value'")
+        if key not in matplotlib.rcParams:
+            raise SpecError("style", f"{where}: {printable(key[:60])!r} is not a matplotlib "
+                                     "setting")
+        try:
+            checked[key] = value
+        except (ValueError, TypeError, RuntimeError) as error:
+            detail = str(error).strip().splitlines()[0] if str(error).strip() else ""
+            raise SpecError("style", f"{where}: {printable(value[:60])!r} is not a valid value "
+                                     f"for {key}: {printable(detail[:120])}") from None
+        if _ignored(key):
+            ignored.append(key)
+            continue
+        settings[key] = checked[key]
+    cycle = settings.get("axes.prop_cycle")
+    if cycle is not None and len(cycle) == 0:
+        raise SpecError("style", f"{path}: axes.prop_cycle is empty; give it at least one colour")
+    if ignored:
+        import warnings
+
+        warnings.warn(f"{path}: {', '.join(ignored)} ignored (actplot sets the size, resolution, "
+                      "cropping and text engine of every output itself)", UserWarning,
+                      stacklevel=2)
+    _STYLE_FILES[path] = settings
+    return settings
+
+
+def _strip_comment(line: str) -> str:
+    """The line up to a # that is not inside quotes (colours are written '#ff0000')."""
+    quote = None
+    for index, char in enumerate(line):
+        if quote:
+            if char == quote:
+                quote = None
+        elif char in "'\"":
+            quote = char
+        elif char == "#":
+            return line[:index].strip()
+    return line.strip()
