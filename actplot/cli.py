@@ -3,6 +3,8 @@ only by the commands that draw or compute, never for --help or list."""
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import os
 import signal
@@ -177,6 +179,8 @@ class DefaultCommandGroup(click.Group):
         from . import usercode
 
         usercode.install_signal_handlers()
+        if hasattr(signal, "SIGXFSZ"):  # past a file-size limit: EFBIG (one line), not a core dump
+            signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
         try:
             with OneLineWarnings():
                 code = super().main(args, prog_name or "actplot", complete_var, False, **extra)
@@ -188,12 +192,24 @@ class DefaultCommandGroup(click.Group):
             sys.exit(143 if terminated else 130)
         except ActplotError as error:
             fail(str(error), 1)
+        except BrokenPipeError:  # the reader of stdout went away (| head): quiet, as Unix tools
+            _drop_stdout()
+            sys.exit(141)
+        except OSError as error:
+            if error.filename is not None:  # a file's, not stdout's: a bug to report
+                _internal_error(error)
+            _drop_stdout()
+            fail(f"cannot write to standard output: {error.strerror or error}", 1)
         except Exception as error:  # a bug: still one line, unless ACTPLOT_DEBUG asks for more
-            if os.environ.get("ACTPLOT_DEBUG"):
-                raise
-            fail(f"internal error ({type(error).__name__}: {error}); please report it with the "
-                 "command line (ACTPLOT_DEBUG=1 shows the traceback)", 1)
+            _internal_error(error)
         sys.exit(code if isinstance(code, int) else 0)
+
+
+def _internal_error(error: Exception) -> None:
+    if os.environ.get("ACTPLOT_DEBUG"):
+        raise error
+    fail(f"internal error ({type(error).__name__}: {error}); please report it with the command "
+         "line (ACTPLOT_DEBUG=1 shows the traceback)", 1)
 
 
 def fail(message: str, code: int) -> None:
@@ -692,13 +708,19 @@ def gallery(out_dir, fmt, grad, dpi, jobs, force, quiet, **look):
     summary = batch_module.run(jobs_list, workers=jobs, force=force, quiet=quiet)
     from .gallery import write_index
 
-    write_index(out_dir, jobs_list, grad=grad, **look)
+    try:
+        write_index(out_dir, jobs_list, grad=grad, **look)
+    except (ActplotError, OSError) as error:  # said with the figures' count, last
+        reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
+        _finish(summary, f"the index was not written ({reason})")
     _finish(summary)
 
 
-def _finish(summary) -> None:
-    if summary.failed:
-        raise ActplotError(f"{len(summary.failed)} of {summary.total} figures failed")
+def _finish(summary, also: str | None = None) -> None:
+    """The run's last line: how many figures failed, and what else did."""
+    failed = f"{len(summary.failed)} of {summary.total} figures failed" if summary.failed else ""
+    if failed or also:
+        raise ActplotError("; ".join(part for part in (failed, also) if part))
 
 
 def _decoded(argv: list[str]) -> list[str]:
@@ -723,10 +745,49 @@ def _isolate_matplotlib(args: list[str]) -> None:
         os.environ["MPLBACKEND"] = "agg"
 
 
+class _WholeWrites(io.RawIOBase):
+    """stdout's bytes, each write written whole or failing: a file-size limit makes write()
+    return a short count, which Python's text layer ignores, so JSON would be cut without a
+    word. Here the rest is written at once, and the limit raises EFBIG."""
+
+    def __init__(self, fd: int):
+        self._fd = fd
+
+    def writable(self) -> bool:
+        return True
+
+    def fileno(self) -> int:
+        return self._fd
+
+    def isatty(self) -> bool:
+        return os.isatty(self._fd)
+
+    def write(self, data) -> int:
+        view = memoryview(data).cast("B")
+        done = 0
+        while done < len(view):
+            done += os.write(self._fd, view[done:])
+        return done
+
+
+def _checked_stdout() -> None:
+    """sys.stdout with whole writes (see _WholeWrites), when it is a real file descriptor."""
+    try:
+        fd = sys.stdout.fileno()
+        sys.stdout.flush()
+    except (AttributeError, OSError, ValueError, io.UnsupportedOperation):
+        return  # a test's captured stream, say: nothing to check
+    line_buffering = getattr(sys.stdout, "line_buffering", False)
+    sys.stdout = io.TextIOWrapper(io.BufferedWriter(_WholeWrites(fd)),
+                                  encoding=sys.stdout.encoding, errors=sys.stdout.errors,
+                                  line_buffering=line_buffering)
+
+
 def main(argv=None) -> None:
     """Entry point: `main(sys.argv[1:])`."""
     args = _decoded(sys.argv[1:] if argv is None else list(argv))
     _isolate_matplotlib(args)
+    _checked_stdout()
     try:
         cli.main(args=args, prog_name="actplot")
         code = 0
@@ -736,14 +797,35 @@ def main(argv=None) -> None:
         if code is not None:
             click.echo(code, err=True)
         code = 0 if code is None else 1
+    code = _flush_stdout(code)
     if "torch" in sys.modules:
         # Tearing down the interpreter after torch has loaded takes about 0.6 s, a third of a
         # figure's wall time. Every file is written and closed by now, so skip it.
-        for stream in (sys.stdout, sys.stderr):
-            try:
-                stream.flush()
-            except (OSError, ValueError):  # a closed pipe (actplot ... | head): nothing to save
-                pass
+        with contextlib.suppress(OSError, ValueError):
+            sys.stderr.flush()
         os._exit(code)
     sys.exit(code)
+
+
+def _flush_stdout(code: int) -> int:
+    """Whatever is still buffered for stdout, written now, so that a full disk or a file-size
+    limit fails the run (one line, exit 1) instead of leaving cut JSON and exit 0."""
+    try:
+        sys.stdout.flush()
+    except BrokenPipeError:  # actplot ... | head: the reader has what it wanted; quiet
+        _drop_stdout()
+        return 141 if code == 0 else code
+    except (OSError, ValueError) as error:
+        _drop_stdout()
+        click.echo(f"Error: cannot write to standard output: "
+                   f"{getattr(error, 'strerror', None) or error}", err=True)
+        return 1
+    return code
+
+
+def _drop_stdout() -> None:
+    """Point stdout at /dev/null, so that the interpreter's own last flush cannot fail again."""
+    with contextlib.suppress(OSError, ValueError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 

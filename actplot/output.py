@@ -64,14 +64,14 @@ def _temp_prefix(name: str) -> str:
     return f".{name}."
 
 
-def _writer_alive(temp: Path) -> bool:
-    """Temp names carry their writer's PID (.NAME.PID.RANDOM.actplot-tmp): a temp whose writer
-    still runs belongs to a concurrent run and is left alone."""
-    parts = temp.name[: -len(TEMP_SUFFIX)].rsplit(".", 2)
-    try:
-        pid = int(parts[-2])
-    except (ValueError, IndexError):
-        return False
+# The names atomic_path makes: .NAME.PID.RANDOM.actplot-tmp, RANDOM being mkstemp's 8 characters
+TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>[1-9]\d{0,9})\.(?P<random>[a-z0-9_]{8})"
+                       + re.escape(TEMP_SUFFIX))
+
+
+def _writer_alive(pid: int) -> bool:
+    """Temp names carry their writer's PID: a temp whose writer still runs belongs to a
+    concurrent run and is left alone."""
     if pid == os.getpid():
         return True
     try:
@@ -89,7 +89,13 @@ def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> in
     pattern = f"{_temp_prefix(name)}*{TEMP_SUFFIX}" if name else f".*{TEMP_SUFFIX}"
     removed = 0
     for temp in Path(folder).glob(pattern):
-        if not _writer_alive(temp):
+        # only a name of exactly the form actplot makes, for the file asked about, and a plain
+        # file: a user's '.notes.123.old.actplot-tmp' is not ours to delete
+        match = TEMP_NAME.fullmatch(temp.name)
+        if match is None or (name is not None and match["name"] != name) or temp.is_symlink() \
+                or not temp.is_file():
+            continue
+        if not _writer_alive(int(match["pid"])):
             with contextlib.suppress(OSError):
                 temp.unlink()
                 removed += 1
