@@ -450,6 +450,7 @@ def _refuse_conflicts(output, fmt, as_json, check, show, points_at) -> str | Non
 def _echo_data(spec, as_json: bool) -> None:
     from . import api, output
 
+    check_pixels(spec, "json")  # the memory that data as text takes
     series = api.compute_series(spec)
     click.echo(output.to_json(series, spec.order) if as_json else output.to_table(series, spec.order),
                nl=False)

@@ -409,12 +409,43 @@ def _random_band(ax, series: Series, order: int, color: str) -> bool:
     return True
 
 
+DRAWN_COLUMNS = 8192  # a panel is never wider than this many pixels (MAX_MEGAPIXELS)
+
+
+def decimated(x: np.ndarray, y: np.ndarray, columns: int = DRAWN_COLUMNS):
+    """The samples that a line of `columns` pixels can show: in each column the first, the
+    lowest, the highest and the last (so every extreme and every step is drawn as the full data
+    would draw it), and every NaN with its two neighbours (so every break, at a jump, a pole or a
+    domain end, stays where it is). The full data stays for JSON and CSV; a million points per
+    curve would cost matplotlib gigabytes for nothing."""
+    if len(x) <= 4 * columns:
+        return x, y
+    column = np.minimum(((x - x[0]) / (x[-1] - x[0]) * columns).astype(np.int64), columns - 1)
+    starts = np.flatnonzero(np.r_[True, column[1:] != column[:-1]])
+    ends = np.r_[starts[1:], len(x)] - 1
+    finite = np.where(np.isnan(y), np.inf, y)
+    lowest = np.minimum.reduceat(finite, starts)
+    highest = np.maximum.reduceat(np.where(np.isnan(y), -np.inf, y), starts)
+    keep = np.zeros(len(x), dtype=bool)
+    keep[starts] = keep[ends] = True
+    # the index of each column's extreme: the first sample equal to it within its column
+    order = np.arange(len(x))
+    for extreme in (lowest, highest):
+        hits = (y == np.repeat(extreme, ends - starts + 1))
+        first = np.minimum.reduceat(np.where(hits, order, len(x)), starts)
+        keep[first[first < len(x)]] = True
+    gaps = np.flatnonzero(np.isnan(y))
+    keep[gaps] = True
+    keep[np.clip(gaps - 1, 0, len(x) - 1)] = keep[np.clip(gaps + 1, 0, len(x) - 1)] = True
+    return x[keep], y[keep]
+
+
 def _draw_curve(ax, series: Series, order: int, color: str | None = None, label: str | None = None,
                 **style) -> None:
     color = color or palette().order[order]
     if _random_band(ax, series, order, color):
         return
-    ax.plot(*curve_data(series, order), color=color, label=label, **style)
+    ax.plot(*decimated(*curve_data(series, order)), color=color, label=label, **style)
 
 
 def _pad_flat(ax, members: Sequence[Series], order: int) -> None:

@@ -38,7 +38,13 @@ DEFAULT_MAX_HEIGHT = 11.0  # without --size, many rows share a page's height ins
 MIN_PANEL_SIZE = (1.6, 1.3)
 TITLE_HEIGHT = 0.35
 # Resource budget, refused up front with a usage error rather than failing after minutes.
-MAX_ARRAY_BYTES = 2 * 1024**3  # float64 x, y and derivatives of every curve
+# Peak memory of one run, estimated from its float64 arrays (x, y and each derivative of every
+# curve) times what a run holds per array byte, measured with benchmarks/bench_memory.py: a
+# figure (drawn from a decimated copy) peaks at about 1.8 times its arrays, JSON and CSV (Python
+# numbers and text) at about 9 times.
+MAX_MEMORY_BYTES = 4 * 1024**3
+PEAK_PER_ARRAY_BYTE = {"figure": 2.5, "data": 11.0}
+MAX_ANIMATION_MEGAPIXELS = 600  # all frames of a GIF together: one byte a pixel, quantized
 MAX_MEGAPIXELS = 100  # per PNG figure
 
 # A parameter assignment: (function or None for "every function that has it", name, value).
@@ -421,7 +427,7 @@ def build_spec(
         jacobian=bool(jacobian), title=title, size=_size(size), dpi=dpi, **build_look(**look),
     )
     _check_size_holds_panels(spec)
-    _check_array_budget(spec)
+    check_memory(spec)
     return spec
 
 
@@ -561,22 +567,28 @@ def _check_size_holds_panels(spec: FigureSpec) -> None:
                                 f"is {width:g} x {height:g}")
 
 
-def _check_array_budget(spec: FigureSpec) -> None:
+def check_memory(spec: FigureSpec, kind: str = "figure") -> None:
+    """SpecError when the run's estimated peak memory (see PEAK_PER_ARRAY_BYTE) is over
+    MAX_MEMORY_BYTES, naming the points that would fit. `kind` is "figure" or "data"."""
     curves = curve_count(spec)
     samples = len(spec.at) if spec.at is not None else spec.points
     arrays = spec.order + 2  # x, y and each derivative, as float64
-    needed = samples * curves * arrays * 8
-    if needed > MAX_ARRAY_BYTES:
-        fits = MAX_ARRAY_BYTES // (curves * arrays * 8)
-        raise SpecError("points", f"{samples} points x {curves} curves x {arrays} arrays need "
-                                  f"{needed / 1024**3:.1f} GiB, over the "
-                                  f"{MAX_ARRAY_BYTES // 1024**3} GiB budget; use at most {fits} "
-                                  "points, or fewer curves")
+    factor = PEAK_PER_ARRAY_BYTE[kind]
+    needed = samples * curves * arrays * 8 * factor
+    if needed > MAX_MEMORY_BYTES:
+        fits = int(MAX_MEMORY_BYTES // (curves * arrays * 8 * factor))
+        what = "the figure" if kind == "figure" else "the data as JSON or CSV"
+        raise SpecError("points", f"{samples} points x {curves} curves x {arrays} arrays would "
+                                  f"take about {needed / 1024**3:.1f} GiB of memory for {what}, "
+                                  f"over the {MAX_MEMORY_BYTES // 1024**3} GiB budget; use at "
+                                  f"most {fits} points, or fewer curves")
 
 
 def check_pixels(spec, fmt: str) -> None:
     """A PNG's (or a GIF frame's) pixels are allocated at once: refuse one over MAX_MEGAPIXELS
-    before computing."""
+    before computing. Data outputs hold far more per point than a figure: their memory too."""
+    if fmt in ("json", "csv") and isinstance(spec, FigureSpec):
+        check_memory(spec, "data")
     if fmt not in ("png", "gif"):
         return
     width, height = fit_size(spec) if isinstance(spec, FitSpec) else figure_size(spec)
@@ -586,6 +598,16 @@ def check_pixels(spec, fmt: str) -> None:
         raise SpecError("dpi", f"a {width:g} x {height:g} inch PNG at {spec.dpi} dpi has "
                                f"{megapixels:,.0f} megapixels, over the {MAX_MEGAPIXELS}-megapixel "
                                f"budget; use --dpi {dpi} or less, a smaller --size, or SVG/PDF")
+    if fmt == "gif":  # every frame is kept until the file is written
+        total = megapixels * spec.frames
+        if total > MAX_ANIMATION_MEGAPIXELS:
+            frames = int(MAX_ANIMATION_MEGAPIXELS / megapixels)
+            dpi = int(spec.dpi * math.sqrt(MAX_ANIMATION_MEGAPIXELS / total))
+            raise SpecError("frames", f"{spec.frames} frames of {megapixels:,.1f} megapixels are "
+                                      f"{total:,.0f} megapixels, over the "
+                                      f"{MAX_ANIMATION_MEGAPIXELS}-megapixel budget of an "
+                                      f"animation; use --frames {max(frames, 2)} or fewer, or "
+                                      f"--dpi {max(dpi, 10)} or less")
 
 
 def output_format(output: str | None, fmt: str | None, formats: Sequence[str] = FORMATS) -> str:
@@ -623,6 +645,9 @@ MAX_FIT_POINTS = 100_000
 MAX_SEEDS = 1000
 MAX_FRAMES = 200
 MAX_FIT_RUNS = 4096
+# units x points x steps x runs: 4.9e9 of them (--hidden 1024 --points 48000 --steps 100) took
+# 135 s on one core here, so the budget is a few minutes
+MAX_FIT_WORK = 10**10
 
 
 @dataclass(frozen=True)
@@ -658,17 +683,25 @@ FIT_OPTIONS = ("params", "target", "range", "points", "hidden", "steps", "optimi
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
-    """'0-19' or '0,3,7' (or a mix: '0-4,10') -> seeds; ValueError otherwise."""
-    seeds: list[int] = []
+    """'0-19' or '0,3,7' (or a mix: '0-4,10') -> seeds; ValueError otherwise. The count is
+    checked before anything is expanded: '0-99999999999' is refused, not built."""
+    ranges: list[tuple[int, int]] = []
+    count = 0
     for part in text.replace(" ", "").split(","):
         low, dash, high = part.partition("-")
         if not low.isdigit() or (dash and not high.isdigit()):
             raise ValueError(f"'{text}' is not a seed list such as 0-19 or 0,3,7")
+        if len(low) > 19 or len(high) > 19 or max(int(low), int(high or 0)) > 2**63 - 1:
+            raise ValueError(f"'{part}' holds a seed over 2^63 - 1, the largest a seed may be")
         first, last = int(low), int(high) if dash else int(low)
         if last < first:
             raise ValueError(f"'{part}' runs backwards; write {last}-{first}")
-        seeds.extend(range(first, last + 1))
-    return tuple(dict.fromkeys(seeds))
+        count += last - first + 1
+        if count > MAX_SEEDS:
+            raise ValueError(f"'{text}' names over {MAX_SEEDS} seeds, the most a fit trains; "
+                             f"use a shorter range such as 0-{MAX_SEEDS - 1}")
+        ranges.append((first, last))
+    return tuple(dict.fromkeys(seed for first, last in ranges for seed in range(first, last + 1)))
 
 
 def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target: str = "x**2",
@@ -746,6 +779,13 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
     if runs > MAX_FIT_RUNS or runs * spec.hidden * spec.points > 50_000_000:
         raise SpecError("seeds", f"{runs} runs of {spec.hidden} units on {spec.points} points are "
                                  "more than one batch holds; use fewer seeds, units or points")
+    work = runs * spec.hidden * spec.points * spec.steps
+    if work > MAX_FIT_WORK:
+        steps = max(1, MAX_FIT_WORK // (runs * spec.hidden * spec.points))
+        raise SpecError("steps", f"{spec.steps} steps of {runs} run(s) x {spec.hidden} units x "
+                                 f"{spec.points} points are {work:.2g} unit-point-steps, over the "
+                                 f"{MAX_FIT_WORK:.0e} a fit may take (minutes here); use --steps "
+                                 f"{steps} or fewer, or fewer units, points or seeds")
     return spec
 
 
