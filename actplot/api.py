@@ -82,19 +82,20 @@ def _rendered(spec: FigureSpec, fmt: str):
                   else output.to_csv(series, spec.order))
 
 
-def render_to_file(spec: FigureSpec, path: str | os.PathLike, fmt: str) -> Path:
+def render_to_file(spec: FigureSpec, path: str | os.PathLike, fmt: str,
+                   root: str | os.PathLike | None = None) -> Path:
     """Compute and write a figure or a data file atomically. The one writer that the CLI, batch
     and save() share."""
     from . import output
 
     figure, text = _rendered(spec, fmt)
     if figure is None:
-        output.write_atomic(path, lambda temp: Path(temp).write_text(text, encoding="utf-8"))
+        output.write_text_atomic(path, text, root)
         return Path(path)
     from . import render
 
     try:
-        output.write_atomic(path, lambda temp: render.save_figure(figure, temp, fmt))
+        output.write_atomic(path, lambda handle: render.save_figure(figure, handle, fmt), root)
     finally:
         render.release(figure)
     return Path(path)
@@ -163,19 +164,21 @@ def fit(functions: Iterable[str] | str, *, path: str | os.PathLike | None = None
     return figure, runs
 
 
-def write_fit(runs, spec, path, fmt: str, figure=None) -> None:
+def write_fit(runs, spec, path, fmt: str, figure=None,
+              root: str | os.PathLike | None = None) -> None:
     """Write a fit's figure, animation or data atomically."""
     from . import fitplot, output, render
 
     if fmt == "json":
         text = fitplot.fit_json(runs)
-        output.write_atomic(path, lambda temp: Path(temp).write_text(text, encoding="utf-8"))
+        output.write_text_atomic(path, text, root)
     elif fmt == "gif":
-        output.write_atomic(path, lambda temp: fitplot.save_animation(runs, spec, temp))
+        output.write_atomic(path, lambda handle: fitplot.save_animation(runs, spec, handle), root)
     else:
         figure = figure or fitplot.build_fit_figure(runs, spec)
         try:
-            output.write_atomic(path, lambda temp: render.save_figure(figure, temp, fmt))
+            output.write_atomic(path, lambda handle: render.save_figure(figure, handle, fmt),
+                                root)
         finally:
             render.release(figure)
 

@@ -21,7 +21,7 @@ import click
 from . import __version__, functions
 from .custom import MODULE_ATTR
 from .errors import ActplotError, SpecError, printable
-from .output import check_path_text, file_stem, remove_stale_temps, write_atomic
+from .output import check_path_text, file_stem, remove_stale_temps, write_text_atomic
 from .registry import REGISTRY
 from .spec import (FIGURE_FORMATS, FIT_FORMATS, FIT_OPTIONS, LOOK_OPTIONS, FigureSpec, FitSpec,
                    build_fit_spec, build_spec, check_pixels, output_format)
@@ -40,6 +40,7 @@ class Job:
     root: Path  # the output folder; the manifest lives here
     relative: str  # output path below root
     fmt: str
+    confined: bool = True  # written through root's descriptor; False with --allow-outside
 
     @property
     def path(self) -> Path:
@@ -195,7 +196,7 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
             raise SpecError("output", f"{label}: key 'output': '{relative}' is also written by "
                                       f"figure {seen[relative]}")
         seen[relative] = number
-        jobs.append(Job(label, spec, root, relative, fmt))
+        jobs.append(Job(label, spec, root, relative, fmt, not allow_outside))
     for number, table in enumerate(fits, start=1):
         jobs.append(_fit_job(path, root, number, table, seen, allow_outside))
     for job in jobs:  # only once the whole spec is known to be good
@@ -235,7 +236,7 @@ def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,
         raise SpecError("output", f"{label}: key 'output': '{relative}' is also written by "
                                   f"figure {seen[relative]}")
     seen[relative] = f"fit {number}"
-    return Job(label, spec, root, relative, fmt)
+    return Job(label, spec, root, relative, fmt, not allow_outside)
 
 
 def gallery_jobs(out_dir: str | os.PathLike, fmt: str = "svg", grad: bool = False,
@@ -283,11 +284,16 @@ def _record(root: Path, relative: str, key: str) -> None:
         figures[relative] = key
         text = json.dumps({"actplot": __version__, "figures": dict(sorted(figures.items()))},
                           indent=1)
-        write_atomic(root / MANIFEST, lambda temp: Path(temp).write_text(text + "\n",
-                                                                        encoding="utf-8"))
+        write_text_atomic(root / MANIFEST, text + "\n")
 
 
-def render_job(spec: FigureSpec, path: str, fmt: str) -> str | None:
+def _confined(job: Job) -> str | None:
+    """The folder a job's writes are confined to: its output root, unless the spec allowed
+    writing outside it (--allow-outside)."""
+    return str(job.root) if job.confined else None
+
+
+def render_job(spec: FigureSpec, path: str, fmt: str, root: str | None = None) -> str | None:
     """Draw one figure; return None, or why it failed. Runs in a worker process too. Any
     exception, MemoryError included, is this figure's failure and never the batch's."""
     from .api import render_to_file
@@ -297,9 +303,9 @@ def render_job(spec: FigureSpec, path: str, fmt: str) -> str | None:
             from . import fitting
             from .api import write_fit
 
-            write_fit(fitting.train(spec), spec, path, fmt)
+            write_fit(fitting.train(spec), spec, path, fmt, root=root)
         else:
-            render_to_file(spec, path, fmt)
+            render_to_file(spec, path, fmt, root=root)
     except MemoryError:
         return "out of memory while drawing (try a smaller size, dpi or points)"
     except Exception as error:  # noqa: BLE001  (reported per figure, with its type if unclear)
@@ -437,12 +443,13 @@ def run(jobs: list[Job], workers: int = 1, force: bool = False, quiet: bool = Fa
             for job in todo:
                 if interrupt.requested:
                     raise click.Abort
-                finished(job, render_job(job.spec, str(job.path), job.fmt))
+                finished(job, render_job(job.spec, str(job.path), job.fmt, _confined(job)))
                 bar.update(1)
         else:
             pool = _pool(min(workers, len(todo)))
             try:
-                futures = {pool.submit(render_job, j.spec, str(j.path), j.fmt): j for j in todo}
+                futures = {pool.submit(render_job, j.spec, str(j.path), j.fmt, _confined(j)): j
+                           for j in todo}
                 pending = set(futures)
                 while pending:
                     done, pending = concurrent.futures.wait(

@@ -13,7 +13,7 @@ from typing import Sequence
 import numpy as np
 
 from . import __version__
-from .output import describe, write_atomic
+from .output import describe, write_text_atomic
 from .registry import FAMILY_OF, FAMILIES, REGISTRY
 
 PAGE_COLORS = {  # (background, text, rule, panel) per theme
@@ -149,6 +149,6 @@ dl.properties dd {{ margin: 0; }}
 {chr(10).join(cards)}
 </body></html>
 """
-    write_atomic(root / "index.html", lambda temp: Path(temp).write_text(page, encoding="utf-8"))
+    write_text_atomic(root / "index.html", page)
     markdown = "\n".join(sections)
-    write_atomic(root / "index.md", lambda temp: Path(temp).write_text(markdown, encoding="utf-8"))
+    write_text_atomic(root / "index.md", markdown)

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import contextlib
 import csv
+import errno
 import io
 import json
 import math
 import os
 import re
+import secrets
 import tempfile
 from pathlib import Path
 from typing import Callable, Iterator, Sequence
@@ -64,8 +66,9 @@ def _temp_prefix(name: str) -> str:
     return f".{name}."
 
 
-# The names atomic_path makes: .NAME.PID.RANDOM.actplot-tmp, RANDOM being mkstemp's 8 characters
-TEMP_NAME = re.compile(r"\.(?P<name>.+)\.(?P<pid>[1-9]\d{0,9})\.(?P<random>[a-z0-9_]{8})"
+# The names atomic_file makes, .NAME.PID.RANDOM.actplot-tmp (RANDOM: 8 hex digits; versions
+# that used mkstemp: 8 of [a-z0-9_]; the first versions: no PID)
+TEMP_NAME = re.compile(r"\.(?P<name>.+?)(\.(?P<pid>[1-9]\d{0,9}))?\.(?P<random>[a-z0-9_]{8})"
                        + re.escape(TEMP_SUFFIX))
 
 
@@ -95,41 +98,90 @@ def remove_stale_temps(folder: str | os.PathLike, name: str | None = None) -> in
         if match is None or (name is not None and match["name"] != name) or temp.is_symlink() \
                 or not temp.is_file():
             continue
-        if not _writer_alive(int(match["pid"])):
+        if match["pid"] is None or not _writer_alive(int(match["pid"])):
             with contextlib.suppress(OSError):
                 temp.unlink()
                 removed += 1
     return removed
 
 
+def _open_folder(folder: Path, root: Path | None) -> int:
+    """A descriptor of `folder`. With `root`, folder lies below it and every step from root down
+    is opened without following a symbolic link (O_NOFOLLOW): a link swapped in for a folder
+    while a batch runs cannot move a write outside root, since the check and the write go
+    through the same descriptors."""
+    flags = os.O_RDONLY | getattr(os, "O_DIRECTORY", 0) | getattr(os, "O_CLOEXEC", 0)
+    if root is None:
+        return os.open(folder if str(folder) else ".", flags)
+    relative = Path(os.path.relpath(folder, root))
+    descriptor = os.open(root, flags)
+    try:
+        for part in relative.parts:
+            if part in (".", ""):
+                continue
+            if part == "..":
+                raise ActplotError(f"'{folder}' is outside {root}")
+            inner = os.open(part, flags | getattr(os, "O_NOFOLLOW", 0), dir_fd=descriptor)
+            os.close(descriptor)
+            descriptor = inner
+    except OSError as error:
+        os.close(descriptor)
+        if error.errno in (errno.ELOOP, errno.ENOTDIR):
+            raise ActplotError(f"'{folder}' is (or passes through) a symbolic link made after "
+                               f"the spec was checked; nothing was written outside {root}"
+                               ) from None
+        raise
+    return descriptor
+
+
 @contextlib.contextmanager
-def atomic_path(path: str | os.PathLike) -> Iterator[str]:
-    """Yield a temporary path beside `path`; rename it over `path` only if the block succeeds, so a
-    failed or interrupted run never leaves a truncated file under the real name. Temps that a
-    killed writer of the same file left behind are removed first."""
+def atomic_file(path: str | os.PathLike, root: str | os.PathLike | None = None
+                ) -> Iterator[io.BufferedWriter]:
+    """A new temporary file beside `path`, open for writing in binary; renamed over `path` only
+    if the block succeeds, so a failed or interrupted run never leaves a truncated file under
+    the real name. Temps that a killed writer of the same file left behind are removed first.
+    With `root`, the folder is reached from root without following links (see _open_folder)."""
     path = Path(path)
     remove_stale_temps(path.parent, path.name)
-    fd, temp = tempfile.mkstemp(dir=path.parent, prefix=f"{_temp_prefix(path.name)}{os.getpid()}.",
-                                suffix=TEMP_SUFFIX)
-    os.close(fd)
+    folder = _open_folder(path.parent, None if root is None else Path(root))
+    name = None
     try:
-        yield temp
-        umask = os.umask(0)
-        os.umask(umask)
-        os.chmod(temp, 0o666 & ~umask)  # mkstemp makes 0600; give the file the usual mode
-        os.replace(temp, path)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(temp)
-        raise
+        for _ in range(100):
+            name = f"{_temp_prefix(path.name)}{os.getpid()}.{secrets.token_hex(4)}{TEMP_SUFFIX}"
+            try:
+                descriptor = os.open(name, os.O_WRONLY | os.O_CREAT | os.O_EXCL
+                                     | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_CLOEXEC", 0),
+                                     0o666, dir_fd=folder)  # the umask gives the usual mode
+                break
+            except FileExistsError:
+                continue
+        else:
+            raise FileExistsError(errno.EEXIST, "no free temporary name", str(path))
+        try:
+            with os.fdopen(descriptor, "wb") as handle:
+                yield handle
+            os.replace(name, path.name, src_dir_fd=folder, dst_dir_fd=folder)
+        except BaseException:
+            with contextlib.suppress(OSError):
+                os.unlink(name, dir_fd=folder)
+            raise
+    finally:
+        os.close(folder)
 
 
-def write_atomic(path: str | os.PathLike, writer: Callable[[str], None]) -> None:
+def write_atomic(path: str | os.PathLike, writer: Callable[[io.BufferedWriter], None],
+                 root: str | os.PathLike | None = None) -> None:
+    """writer(handle) fills a temporary file that becomes `path` when it returns."""
     try:
-        with atomic_path(path) as temp:
-            writer(temp)
+        with atomic_file(path, root) as handle:
+            writer(handle)
     except OSError as error:
         raise ActplotError(f"cannot write '{path}': {error.strerror or error}") from None
+
+
+def write_text_atomic(path: str | os.PathLike, text: str,
+                      root: str | os.PathLike | None = None) -> None:
+    write_atomic(path, lambda handle: handle.write(text.encode("utf-8")), root)
 
 
 def _shortest(values: np.ndarray | None, dtype: str) -> list | None:

@@ -269,7 +269,7 @@ def test_module_attr_from_the_current_folder_a_function_class_and_instance(user_
 
 
 @pytest.mark.parametrize("target, code, message", [
-    ("nomodule_xyz:f", 2, "cannot import nomodule_xyz for 'nomodule_xyz:f': ModuleNotFoundError"),
+    ("nomodule_xyz:f", 2, "importing nomodule_xyz (for 'nomodule_xyz:f') failed: ModuleNotFoundError"),
     ("missing.py:f", 2, "there is no file"),
     ("myacts:nothing", 2, "myacts has no attribute 'nothing'"),
     ("myacts:NOT_A_FUNCTION", 2, "is a int; an import path must name a function"),
