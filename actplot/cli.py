@@ -632,15 +632,16 @@ def list_functions(as_json):
         return
     for family, members in groups:
         click.echo(f"{family}:")
-        for entry, distribution in members:
+        for entry, distribution in members:  # a plugin's texts are escaped, as messages are
             aliases = f" (alias {', '.join(entry.aliases)})" if entry.aliases else ""
-            click.echo(f"  {entry.name}{aliases}: {entry.summary}")
+            click.echo(printable(f"  {entry.name}{aliases}: {entry.summary}"))
             for p in entry.params:
-                click.echo(f"      -p {p.name}={_value(p.default)}  ({p.domain()}) {p.doc}")
+                click.echo(printable(f"      -p {p.name}={_value(p.default)}  ({p.domain()}) "
+                                     f"{p.doc}"))
             if distribution:
-                click.echo(f"      from the package {distribution}")
+                click.echo(printable(f"      from the package {distribution}"))
             if entry.source:
-                click.echo(f"      source: {entry.source}")
+                click.echo(printable(f"      source: {entry.source}"))
 
 
 def _value(value) -> str:

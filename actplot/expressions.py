@@ -209,8 +209,11 @@ def torch_ops() -> dict[str, Callable]:
 
     ops = {"const": const, "add": operator.add, "sub": operator.sub, "mul": operator.mul,
            "div": operator.truediv, "pow": torch.pow,
-           "lt": operator.lt, "le": operator.le, "gt": operator.gt, "ge": operator.ge,
-           "eq": operator.eq, "ne": operator.ne,
+           # a comparison is a number, 1 or 0, as where() and arithmetic on it expect
+           **{name: (lambda compare: lambda a, b: compare(a, b).to(a.dtype))(compare)
+              for name, compare in (("lt", operator.lt), ("le", operator.le), ("gt", operator.gt),
+                                    ("ge", operator.ge), ("eq", operator.eq),
+                                    ("ne", operator.ne))},
            "where": lambda c, a, b: torch.where(c.bool(), a, b),
            "min": torch.minimum, "max": torch.maximum,
            "clamp": lambda v, lo, hi: torch.minimum(torch.maximum(v, lo), hi),
