@@ -356,7 +356,7 @@ def test_a_broken_plugin_is_one_warning_and_everything_else_works(plugin_site, t
     listing = run_actplot("list", env=env)
     assert listing.returncode == 0
     assert listing.stderr.strip().splitlines() == [
-        "Warning: plugin 'broken' (no_such_module:ACTS, from broken-acts) failed to load: "
+        "Warning: plugin 'broken' (no_such_module:ACTS, from broken-acts) failed: "
         "ModuleNotFoundError: No module named 'no_such_module'; skipping it"]
     assert "biased_relu" in listing.stdout and "  relu: " in listing.stdout
     plotted = run_actplot("biased_relu", "relu", "--grad", "-o", tmp_path / "both.png", env=env)
