@@ -4,14 +4,15 @@
     figure = actplot.plot(["sigmoid", "tanh"], grad=True)      # a matplotlib Figure
     series = actplot.evaluate("relu", range=(-2, 2), grad=True)  # numpy x, y, dy
     actplot.save("relu.svg", "relu", range=(-20, 20), grad=True)
+    figure, records = actplot.depth(["tanh", "relu"], layers=30, seeds="0-9")
 """
 
 __version__ = "0.1.0"
 
-from .api import evaluate, fit, info, plot, save  # noqa: E402  (light: torch loads on first call)
+from .api import depth, evaluate, fit, info, plot, save  # noqa: E402  (light: torch loads on first call)
 from .errors import ActplotError, ComputeError, SpecError  # noqa: E402
 from .registry import REGISTRY  # noqa: E402
 from .spec import FigureSpec, Series, build_spec  # noqa: E402
 
 __all__ = ["ActplotError", "ComputeError", "FigureSpec", "REGISTRY", "Series", "SpecError",
-           "__version__", "build_spec", "evaluate", "fit", "info", "plot", "save"]
+           "__version__", "build_spec", "depth", "evaluate", "fit", "info", "plot", "save"]

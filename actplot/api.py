@@ -167,7 +167,7 @@ def fit(functions: Iterable[str] | str, *, path: str | os.PathLike | None = None
 def write_fit(runs, spec, path, fmt: str, figure=None,
               root: str | os.PathLike | None = None) -> None:
     """Write a fit's figure, animation or data atomically."""
-    from . import fitplot, output, render
+    from . import fitplot, output
 
     if fmt == "json":
         text = fitplot.fit_json(runs)
@@ -175,12 +175,8 @@ def write_fit(runs, spec, path, fmt: str, figure=None,
     elif fmt == "gif":
         output.write_atomic(path, lambda handle: fitplot.save_animation(runs, spec, handle), root)
     else:
-        figure = figure or fitplot.build_fit_figure(runs, spec)
-        try:
-            output.write_atomic(path, lambda handle: render.save_figure(figure, handle, fmt),
-                                root)
-        finally:
-            render.release(figure)
+        _write_figure(figure or fitplot.build_fit_figure(runs, spec), path, fmt, root,
+                      release=figure is None)
 
 
 def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str | None = None,
@@ -197,3 +193,73 @@ def save(path: str | os.PathLike, functions: Iterable[str] | str, *, format: str
 
 __all__ = ["ActplotError", "compute_series", "evaluate", "fit", "info", "plot", "render_to_file",
            "save", "write_fit"]
+
+
+def depth_runs(spec):
+    """The runs of a depth spec: measured networks beside the theory, or phase diagrams."""
+    from . import propagation
+
+    return propagation.phases(spec) if spec.phase else propagation.run(spec)
+
+
+def depth(functions: Iterable[str] | str, *, path: str | os.PathLike | None = None,
+          format: str | None = None, **options: Any):
+    """`actplot depth` from Python: (figure, records), the records as `--json` gives them. With a
+    path, writes .png, .svg, .pdf or .json atomically. Options are those of `actplot depth`:
+    params, layers, width, inputs, q0, c0, init, sigma_w, sigma_b, seed or seeds, phase, grid,
+    sigma_w2_range, sigma_b2_range, dtype, title, size, dpi."""
+    import json
+
+    from .depthplot import depth_json
+    from .spec import DEPTH_FORMATS, DEPTH_OPTIONS, build_depth_spec
+
+    _known(options, DEPTH_OPTIONS)
+    spec = build_depth_spec(functions, **options)
+    fmt = None
+    if path is not None:
+        fmt = output_format(str(path), format, DEPTH_FORMATS)
+        from . import output
+
+        output.check_output_folder(path)
+    check_pixels(spec, fmt or "png")
+    from .render import check_texts
+
+    check_texts(spec)
+    runs = depth_runs(spec)
+    figure = _depth_figure(runs, spec)
+    if path is not None:
+        write_depth(runs, spec, path, fmt, figure)
+    records = json.loads(depth_json(runs, spec))["phase" if spec.phase else "depth"]
+    return figure, records
+
+
+def _depth_figure(runs, spec):
+    from . import depthplot
+
+    return (depthplot.build_phase_figure if spec.phase else depthplot.build_depth_figure)(runs,
+                                                                                       spec)
+
+
+def write_depth(runs, spec, path, fmt: str, figure=None,
+                root: str | os.PathLike | None = None) -> None:
+    """Write a depth figure or its data atomically."""
+    from . import output
+
+    if fmt == "json":
+        from .depthplot import depth_json
+
+        output.write_text_atomic(path, depth_json(runs, spec), root)
+        return
+    _write_figure(figure or _depth_figure(runs, spec), path, fmt, root, release=figure is None)
+
+
+def _write_figure(figure, path, fmt: str, root=None, release: bool = True) -> None:
+    """Save atomically; release the figure's memory unless the caller keeps it (the API returns
+    the figure it wrote)."""
+    from . import output, render
+
+    try:
+        output.write_atomic(path, lambda handle: render.save_figure(figure, handle, fmt), root)
+    finally:
+        if release:
+            render.release(figure)

@@ -23,8 +23,9 @@ from .custom import MODULE_ATTR
 from .errors import ActplotError, SpecError, printable
 from .output import check_path_text, file_stem, remove_stale_temps, write_text_atomic
 from .registry import REGISTRY
-from .spec import (FIGURE_FORMATS, FIT_FORMATS, FIT_OPTIONS, LOOK_OPTIONS, FigureSpec, FitSpec,
-                   build_fit_spec, build_spec, check_pixels, output_format)
+from .spec import (DEPTH_FORMATS, DEPTH_OPTIONS, FIGURE_FORMATS, FIT_FORMATS, FIT_OPTIONS,
+                   LOOK_OPTIONS, DepthSpec, FigureSpec, FitSpec, build_depth_spec, build_fit_spec,
+                   build_spec, check_pixels, output_format)
 
 MANIFEST = ".actplot-manifest.json"
 RESERVED = (MANIFEST,)  # a gallery's index pages are .html and .md, which no output can be
@@ -159,18 +160,21 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SpecError("spec", f"{path}: not valid TOML: {error}") from None
-    extra = sorted(set(document) - {"defaults", "figure", "fit"})
+    extra = sorted(set(document) - {"defaults", "figure", "fit", "depth"})
     if extra:
-        raise SpecError("spec", f"{path}: unknown table '{extra[0]}'; use [defaults], [[figure]] "
-                                "and [[fit]]")
+        raise SpecError("spec", f"{path}: unknown table '{extra[0]}'; use [defaults], [[figure]], "
+                                "[[fit]] and [[depth]]")
     defaults = document.get("defaults", {})
     figures = document.get("figure", [])
     fits = document.get("fit", [])
-    if not isinstance(defaults, dict) or not isinstance(figures, list) or \
-            not isinstance(fits, list) or not figures + fits:
-        raise SpecError("spec", f"{path}: needs at least one [[figure]] or [[fit]] table")
-    if not all(isinstance(t, dict) for t in figures + fits):
-        raise SpecError("spec", f"{path}: each [[figure]] and [[fit]] must be a table")
+    depths = document.get("depth", [])
+    if not isinstance(defaults, dict) or not all(isinstance(t, list)
+                                                 for t in (figures, fits, depths)) \
+            or not figures + fits + depths:
+        raise SpecError("spec", f"{path}: needs at least one [[figure]], [[fit]] or [[depth]] "
+                                "table")
+    if not all(isinstance(t, dict) for t in figures + fits + depths):
+        raise SpecError("spec", f"{path}: each [[figure]], [[fit]] and [[depth]] must be a table")
     root = _output_root(out_dir if out_dir is not None else path.parent)
     jobs, seen = [], {}
     for number, table in enumerate(figures, start=1):
@@ -199,43 +203,50 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
         jobs.append(Job(label, spec, root, relative, fmt, not allow_outside))
     for number, table in enumerate(fits, start=1):
         jobs.append(_fit_job(path, root, number, table, seen, allow_outside))
+    for number, table in enumerate(depths, start=1):
+        jobs.append(_fit_job(path, root, number, table, seen, allow_outside, kind="depth"))
     for job in jobs:  # only once the whole spec is known to be good
         job.path.parent.mkdir(parents=True, exist_ok=True)
     return jobs
 
 
 FIT_KEYS = ("functions", "output", "format", *FIT_OPTIONS)
+DEPTH_KEYS = ("functions", "output", "format", *DEPTH_OPTIONS)
 
 
 def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,
-             allow_outside: bool) -> Job:
-    """A [[fit]] table: the keys of `actplot fit`; [defaults] is for figures and does not apply."""
+             allow_outside: bool, kind: str = "fit") -> Job:
+    """A [[fit]] (or [[depth]]) table: the keys of `actplot fit` (`actplot depth`); [defaults]
+    is for figures and does not apply."""
     name = table.get("output") if isinstance(table.get("output"), str) else ""
-    label = f"{path.name}: fit {number}" + (f" ({name})" if name else "")
+    label = f"{path.name}: {kind} {number}" + (f" ({name})" if name else "")
     table = _files_beside_the_spec(table, path.parent)
-    unknown = sorted(set(table) - set(FIT_KEYS))
+    keys, build, formats = ((FIT_KEYS, build_fit_spec, FIT_FORMATS) if kind == "fit" else
+                            (DEPTH_KEYS, build_depth_spec, DEPTH_FORMATS))
+    unknown = sorted(set(table) - set(keys))
     try:
         if unknown:
-            raise SpecError(unknown[0], f"unknown key; valid keys: {', '.join(FIT_KEYS)}")
+            raise SpecError(unknown[0], f"unknown key; valid keys: {', '.join(keys)}")
         if "functions" not in table:
             raise SpecError("functions", "missing key")
         for key in ("output", "format"):
             if key in table and not isinstance(table[key], str):
                 raise SpecError(key, f"{key} must be text, not {table[key]!r}")
         options = {k: v for k, v in table.items() if k not in ("functions", "output", "format")}
-        spec = build_fit_spec(table["functions"], **options)
-        fmt = output_format(table.get("output"), table.get("format"), FIT_FORMATS)
+        spec = build(table["functions"], **options)
+        fmt = output_format(table.get("output"), table.get("format"), formats)
         check_pixels(spec, fmt)
         from .render import check_texts
 
         check_texts(spec)
     except SpecError as error:
         raise SpecError(error.field, f"{label}: key '{error.field}': {error.message}") from None
-    relative = _inside(root, table.get("output") or f"fit-{number}.{fmt}", label, allow_outside)
+    relative = _inside(root, table.get("output") or f"{kind}-{number}.{fmt}", label,
+                       allow_outside)
     if relative in seen:
         raise SpecError("output", f"{label}: key 'output': '{relative}' is also written by "
                                   f"figure {seen[relative]}")
-    seen[relative] = f"fit {number}"
+    seen[relative] = f"{kind} {number}"
     return Job(label, spec, root, relative, fmt, not allow_outside)
 
 
@@ -304,6 +315,10 @@ def render_job(spec: FigureSpec, path: str, fmt: str, root: str | None = None) -
             from .api import write_fit
 
             write_fit(fitting.train(spec), spec, path, fmt, root=root)
+        elif isinstance(spec, DepthSpec):
+            from .api import depth_runs, write_depth
+
+            write_depth(depth_runs(spec), spec, path, fmt, root=root)
         else:
             render_to_file(spec, path, fmt, root=root)
     except MemoryError:

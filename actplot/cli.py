@@ -33,6 +33,10 @@ OPTION_FOR_FIELD = {
     "legend": "--legend", "xlabel": "--xlabel", "ylabel": "--ylabel",
     "panel_titles": "--panel-titles", "lang": "--lang",
     "tol": "--tol", "frames": "--frames", "pre_activations": "--pre-activations",
+    "layers": "--layers", "width": "--width", "inputs": "--inputs", "init": "--init",
+    "sigma_w": "--sigma-w", "sigma_b": "--sigma-b", "q0": "--q0", "c0": "--c0",
+    "phase": "--phase", "grid": "--grid", "sigma_w2_range": "--sigma-w2-range",
+    "sigma_b2_range": "--sigma-b2-range",
 }
 
 
@@ -604,6 +608,100 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
     click.echo(output)
 
 
+@cli.command()
+@click.argument("functions", nargs=-1, required=True, type=FunctionName())
+@click.option("--layers", type=int, default=30, show_default=True, help="Depth L of the network.")
+@click.option("--width", type=int, default=512, show_default=True, help="Units N a layer.")
+@click.option("--inputs", type=int, default=256, show_default=True,
+              help="Random inputs pushed through it (plus one correlated pair).")
+@click.option("--init", type=click.Choice(("he", "xavier", "lecun", "torch", "gain")),
+              default="xavier", show_default=True,
+              help="The weights' variance sigma_w^2 (entries N(0, sigma_w^2 / width)): he 2, "
+                   "xavier 1, lecun 1 (square layers), torch 1/3 (nn.Linear's default), gain "
+                   "1/E[f(z)^2] (keeps unit variance, as `actplot info` computes it).")
+@click.option("--sigma-w", type=float, default=None,
+              help="sigma_w directly (sigma_w^2 = its square), over --init.")
+@click.option("--sigma-b", type=float, default=0.0, show_default=True,
+              help="The biases' standard deviation (entries N(0, sigma_b^2)).")
+@click.option("--q0", type=float, default=1.0, show_default=True,
+              help="The inputs' pre-activation variance.")
+@click.option("--c0", type=float, default=0.5, show_default=True,
+              help="The correlation of the input pair that the c-map follows.")
+@click.option("--seed", type=int, default=None, help="Seed of the weights and inputs (default 0).")
+@click.option("--seeds", default=None, metavar="0-9",
+              help="One network per seed (0-9 or 0,3,7): bands over seeds.")
+@click.option("--phase", is_flag=True,
+              help="Draw chi_1 over a grid of (sigma_w^2, sigma_b^2) instead: the ordered and "
+                   "chaotic phases and the critical line between them.")
+@click.option("--sigma-w2-range", type=float, nargs=2, default=(0.5, 4.0), show_default=True,
+              metavar="LOW HIGH", help="With --phase: the sigma_w^2 axis.")
+@click.option("--sigma-b2-range", type=float, nargs=2, default=(0.0, 0.3), show_default=True,
+              metavar="LOW HIGH", help="With --phase: the sigma_b^2 axis.")
+@click.option("--grid", type=int, default=100, show_default=True,
+              help="With --phase: points along each axis.")
+@click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
+              help="An activation's parameter, NAME=VALUE; V1,V2,V3 gives a column per value.")
+@click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
+              show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="depth.png",
+              show_default=True, help=".png, .svg, .pdf or .json.")
+@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead.")
+@click.option("--size", type=float, nargs=2, metavar="W H", help="Figure size in inches.")
+@click.option("--title", help="Title above the figure.")
+@figure_options
+def depth(functions, layers, width, inputs, init, sigma_w, sigma_b, q0, c0, seed, seeds, phase,
+          sigma_w2_range, sigma_b2_range, grid, params, dtype, output, as_json, size, title, dpi):
+    """Signals and gradients through a deep random network h' = W f(h) + b: measured over
+    seeds, against the mean-field theory (length map q, correlation map c, chi_1); or, with
+    --phase, chi_1 over (sigma_w^2, sigma_b^2).
+
+    \b
+    actplot depth sigmoid tanh relu gelu --layers 30 --width 512 --seeds 0-9 -o depth.png
+    actplot depth relu --init he --json
+    actplot depth tanh --phase -o tanh_phase.png
+    """
+    from .spec import DEPTH_FORMATS, build_depth_spec
+
+    try:
+        spec = build_depth_spec(
+            functions, params=list(params), layers=layers, width=width, inputs=inputs, q0=q0,
+            c0=c0, init=init, sigma_w=sigma_w, sigma_b=sigma_b, seed=seed, seeds=seeds,
+            phase=phase, grid=grid, sigma_w2_range=sigma_w2_range,
+            sigma_b2_range=sigma_b2_range, dtype=dtype, title=title, size=size, dpi=dpi)
+        if output == STDOUT:
+            raise SpecError("output", "depth writes a file; for its results on standard output, "
+                                      "use --json")
+        given = click.get_current_context().get_parameter_source("output")
+        if as_json and given is not click.core.ParameterSource.DEFAULT:
+            raise SpecError("output", "--json prints the results; -o writes a file: give one "
+                                      "(a .json output writes the same results to a file)")
+        fmt = None if as_json else output_format(output, None, DEPTH_FORMATS)
+        if fmt is not None:
+            from . import output as files
+
+            files.check_output_folder(output)
+            check_pixels(spec, fmt)
+            if fmt != "json":
+                from .render import check_texts
+
+                check_texts(spec)
+    except SpecError as error:
+        raise usage_error(error) from None
+    from . import api
+
+    try:
+        runs = api.depth_runs(spec)
+        if as_json:
+            from .depthplot import depth_json
+
+            click.echo(depth_json(runs, spec), nl=False)
+            return
+        api.write_depth(runs, spec, output, fmt)
+    except SpecError as error:
+        raise usage_error(error) from None
+    click.echo(output)
+
+
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
 def list_functions(as_json):
@@ -667,11 +765,13 @@ def run_options(fn):
 @click.option("--allow-outside", is_flag=True, help="Let outputs escape the output folder.")
 @run_options
 def batch(spec_file, out_dir, allow_outside, jobs, force, quiet):
-    """Draw every [[figure]] and [[fit]] of a TOML spec; [defaults] applies to each figure.
+    """Draw every [[figure]], [[fit]] and [[depth]] of a TOML spec; [defaults] applies to each
+    figure.
 
     A [[figure]]'s keys are the plot options: functions, range, points, params, grad, order,
     device, dtype, format, dpi, size, title, layout, output (and at, compose, jacobian, train,
-    seed); a [[fit]]'s are those of actplot fit.
+    seed); a [[fit]]'s are those of actplot fit, a [[depth]]'s those of actplot depth (layers,
+    width, inputs, init, sigma_w, sigma_b, seeds, phase...).
 
     \b
     actplot batch figures.toml --jobs 4

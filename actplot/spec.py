@@ -591,7 +591,8 @@ def check_pixels(spec, fmt: str) -> None:
         check_memory(spec, "data")
     if fmt not in ("png", "gif"):
         return
-    width, height = fit_size(spec) if isinstance(spec, FitSpec) else figure_size(spec)
+    width, height = (fit_size(spec) if isinstance(spec, FitSpec) else
+                     depth_size(spec) if isinstance(spec, DepthSpec) else figure_size(spec))
     megapixels = width * spec.dpi * height * spec.dpi / 1e6
     if megapixels > MAX_MEGAPIXELS:
         dpi = int(math.sqrt(MAX_MEGAPIXELS * 1e6 / (width * height)))
@@ -637,6 +638,7 @@ def output_format(output: str | None, fmt: str | None, formats: Sequence[str] = 
 # ---- actplot fit -------------------------------------------------------------------------------
 
 FIT_FORMATS = FIGURE_FORMATS + ("gif", "json")
+DEPTH_FORMATS = FIGURE_FORMATS + ("json",)
 OPTIMIZERS = ("adam", "sgd")
 DEFAULT_LR = {"adam": 0.01, "sgd": 0.1}
 MAX_HIDDEN = 1024
@@ -809,3 +811,158 @@ def fit_size(spec: FitSpec) -> tuple[float, float]:
         return spec.size
     _, columns = fit_grid_shape(spec)
     return PANEL_SIZE[0] * columns, FIT_ROW_HEIGHT * 3 + (TITLE_HEIGHT if spec.title else 0.0)
+
+
+# ---- actplot depth --------------------------------------------------------------------------
+
+INITS = ("he", "xavier", "lecun", "torch", "gain")
+MAX_DEPTH_LAYERS = 1000
+MAX_DEPTH_WIDTH = 8192
+MAX_DEPTH_INPUTS = 4096
+MAX_PHASE_GRID = 400
+
+
+@dataclass(frozen=True)
+class DepthSpec(_Parameterised):
+    """What `actplot depth` simulates and draws, validated without torch."""
+
+    functions: tuple[str, ...]
+    params: Mapping[str, Mapping[str, Any]]
+    sweeps: Mapping[str, tuple[Sweep, ...]] = field(default_factory=dict)
+    layers: int = 30
+    width: int = 512
+    inputs: int = 256
+    q0: float = 1.0
+    c0: float = 0.5
+    init: str = "xavier"
+    sigma_w: float | None = None  # sets sigma_w^2 = sigma_w ** 2, over --init
+    sigma_b: float = 0.0
+    seeds: tuple[int, ...] = (0,)
+    phase: bool = False
+    grid: int = 100
+    sigma_w2_range: tuple[float, float] = (0.5, 4.0)
+    sigma_b2_range: tuple[float, float] = (0.0, 0.3)
+    dtype: str = "float32"
+    title: str | None = None
+    size: tuple[float, float] | None = None
+    dpi: int = DEFAULT_DPI
+
+    @property
+    def init_name(self) -> str:
+        return "sigma_w" if self.sigma_w is not None else self.init
+
+
+DEPTH_OPTIONS = ("params", "layers", "width", "inputs", "q0", "c0", "init", "sigma_w", "sigma_b",
+                 "seed", "seeds", "phase", "grid", "sigma_w2_range", "sigma_b2_range", "dtype",
+                 "title", "size", "dpi")
+
+
+def _range_pair(field_name: str, value: Any, low_ok: float) -> tuple[float, float]:
+    pair = _sequence(field_name, value, "two numbers [low, high]")
+    if len(pair) != 2:
+        raise SpecError(field_name, f"{field_name} is two numbers [low, high], not {value!r}")
+    low, high = (_number(field_name, v, field_name) for v in pair)
+    if not low_ok <= low < high:
+        raise SpecError(field_name, f"{field_name} must run from a low value >= {low_ok:g} up to "
+                                    f"a higher one, not {low:g} to {high:g}")
+    return low, high
+
+
+def build_depth_spec(functions: Iterable[str] | str, *, params: Any = None, layers: int = 30,
+                     width: int = 512, inputs: int = 256, q0: float = 1.0, c0: float = 0.5,
+                     init: str = "xavier", sigma_w: float | None = None, sigma_b: float = 0.0,
+                     seed: int | None = None, seeds: Any = None, phase: bool = False,
+                     grid: int = 100, sigma_w2_range: Sequence[float] = (0.5, 4.0),
+                     sigma_b2_range: Sequence[float] = (0.0, 0.3), dtype: str = "float32",
+                     title: str | None = None, size: Sequence[float] | None = None,
+                     dpi: int = DEFAULT_DPI) -> DepthSpec:
+    """Validate a depth request without torch; SpecError naming the field."""
+    names = _functions(functions)
+    vector = [n for n in names if activation_for(n).vector]
+    if vector:
+        raise SpecError("functions", f"{vector[0]} acts on a whole vector (it is not "
+                                     "element-wise), so it has no place in a layer of units")
+    resolved, sweeps = resolve_params(names, normalize_assignments(params))
+    init = _text("init", init, "one of " + ", ".join(INITS))
+    if init not in INITS:
+        raise SpecError("init", f"'{init}' is not an initialisation; choose one of "
+                                f"{', '.join(INITS)}")
+    if sigma_w is not None:
+        sigma_w = _number("sigma_w", sigma_w, "sigma_w")
+        if sigma_w < 0:
+            raise SpecError("sigma_w", f"sigma_w is a standard deviation, >= 0, not {sigma_w:g}")
+    sigma_b = _number("sigma_b", sigma_b, "sigma_b")
+    if sigma_b < 0:
+        raise SpecError("sigma_b", f"sigma_b is a standard deviation, >= 0, not {sigma_b:g}")
+    phase = _flag("phase", phase)
+    if phase and (seeds is not None or seed is not None):
+        raise SpecError("seeds", "--phase draws the mean-field theory over a grid of sigmas and "
+                                 "simulates no network; drop --seeds")
+    if seed is not None and seeds is not None:
+        raise SpecError("seeds", "give --seed or --seeds, not both")
+    if seeds is None:
+        seeds = (_integer("seed", 0 if seed is None else seed, 0, 2**63 - 1, "seed"),)
+    elif isinstance(seeds, str):
+        try:
+            seeds = parse_seeds(seeds)
+        except ValueError as error:
+            raise SpecError("seeds", str(error)) from None
+    else:
+        seeds = tuple(dict.fromkeys(_integer("seeds", s, 0, 2**63 - 1, "each seed")
+                                    for s in _sequence("seeds", seeds, "a list of seeds")))
+    dtype = _text("dtype", dtype, "float32 or float64")
+    if dtype not in ("float32", "float64"):
+        raise SpecError("dtype", f"the network runs in float32 or float64, not '{dtype}'")
+    q0, c0 = _number("q0", q0, "q0"), _number("c0", c0, "c0")
+    if not q0 > 0:
+        raise SpecError("q0", f"q0 is the inputs' variance, > 0, not {q0:g}")
+    if not -1 < c0 < 1:
+        raise SpecError("c0", f"c0 is a correlation strictly between -1 and 1, not {c0:g}")
+    spec = DepthSpec(
+        functions=names, params=resolved, sweeps=sweeps,
+        layers=_integer("layers", layers, 1, MAX_DEPTH_LAYERS, "layers"),
+        width=_integer("width", width, 1, MAX_DEPTH_WIDTH, "width"),
+        inputs=_integer("inputs", inputs, 1, MAX_DEPTH_INPUTS, "inputs"), q0=q0, c0=c0,
+        init=init, sigma_w=sigma_w, sigma_b=sigma_b, seeds=seeds, phase=phase,
+        grid=_integer("grid", grid, 2, MAX_PHASE_GRID, "grid"),
+        sigma_w2_range=_range_pair("sigma_w2_range", sigma_w2_range, 0.0),
+        sigma_b2_range=_range_pair("sigma_b2_range", sigma_b2_range, 0.0),
+        dtype=dtype, title=_title(title), size=_size(size),
+        dpi=_integer("dpi", dpi, 10, 2400, "dpi"))
+    if not phase:
+        _check_depth_budget(spec)
+    return spec
+
+
+def _check_depth_budget(spec: DepthSpec) -> None:
+    """Every layer's pre-activations and gradients are kept for one backward pass: seeds x
+    (inputs + 2) x width x (layers + 1), twice, plus a layer's weights, within half the memory
+    budget. Functions and sweep values run one after another: the budget is one run's."""
+    size = 8 if spec.dtype == "float64" else 4
+    per_layer = len(spec.seeds) * ((spec.inputs + 2) * spec.width * 3 + spec.width ** 2) * size
+    needed = per_layer * (spec.layers + 1)
+    budget = MAX_MEMORY_BYTES // 2
+    if needed > budget:
+        layers = max(1, budget // per_layer - 1)
+        raise SpecError("layers", f"{spec.layers} layers of {spec.width} units for "
+                                  f"{len(spec.seeds)} seed(s) and {spec.inputs} inputs need "
+                                  f"{needed / 1024**3:.1f} GiB, over the "
+                                  f"{budget / 1024**3:.0f} GiB budget of a network; use at most "
+                                  f"{layers} layers, or fewer seeds, inputs or units")
+
+
+def depth_grid_shape(spec: DepthSpec) -> tuple[int, int]:
+    """Three rows (forward, backward, correlation) and a column per function and value; for
+    --phase, one row of heatmaps."""
+    columns = sum(len(spec.variants(n)) for n in spec.functions)
+    return (1, columns) if spec.phase else (3, columns)
+
+
+def depth_size(spec: DepthSpec) -> tuple[float, float]:
+    if spec.size:
+        return spec.size
+    rows, columns = depth_grid_shape(spec)
+    if spec.phase:
+        return PANEL_SIZE[0] * columns + 0.6, PANEL_SIZE[1] + 0.6 + (TITLE_HEIGHT if spec.title
+                                                                    else 0.0)
+    return PANEL_SIZE[0] * columns, 2.8 * rows + (TITLE_HEIGHT if spec.title else 0.0)
