@@ -39,7 +39,8 @@ def test_readme_figures_are_made_by_actplot():
     made = set()
     for name in SPECS:
         spec = tomllib.loads((ROOT / "docs" / name).read_text())
-        made |= {f"docs/{figure['output']}" for figure in spec["figure"] + spec.get("fit", [])}
+        made |= {f"docs/{figure['output']}"
+                 for figure in spec["figure"] + spec.get("fit", []) + spec.get("depth", [])}
     shown = set(re.findall(r"!\[[^\]]*\]\((docs/images/[^)]+)\)", README))
     assert shown == made
     assert all((ROOT / path).exists() for path in shown)
