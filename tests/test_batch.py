@@ -114,7 +114,7 @@ BAD_SPECS = [
     pytest.param('[[figure]]\nfunctions = ["relu"]\n[[figure]]\nfunctions = ["relu"]\n',
                  "figure 2: key 'output': 'relu.png' is also written by figure 1", id="duplicate"),
     pytest.param("[[figure]\n", "figures.toml: not valid TOML", id="toml-syntax"),
-    pytest.param("[defaults]\ngrad = true\n", "needs at least one [[figure]] or [[fit]] table", id="no-figures"),
+    pytest.param("[defaults]\ngrad = true\n", "needs at least one [[figure]], [[fit]] or [[depth]] table", id="no-figures"),
     pytest.param('[figures]\nfunctions = ["relu"]\n', "unknown table 'figures'", id="unknown-table"),
 ]
 

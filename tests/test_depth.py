@@ -59,8 +59,6 @@ def test_tanh_below_the_critical_point_has_q_star_0_and_chi1_sigma_w2(s_w):
 def _tanh_critical_sigma_w2(s_b: float) -> float:
     """Where chi_1 = 1 on the tanh plane, by mpmath alone: q* = s_w E[tanh^2] + s_b and
     s_w E[sech^4] = 1 solved together."""
-    mpmath.mp.dps = 30
-
     def gauss(g):
         return mpmath.quad(lambda z: g(z) * mpmath.exp(-z * z / 2), [-mpmath.inf, 0, mpmath.inf]
                            ) / mpmath.sqrt(2 * mpmath.pi)
@@ -70,7 +68,8 @@ def _tanh_critical_sigma_w2(s_b: float) -> float:
         return (s_w * gauss(lambda z: mpmath.tanh(root * z) ** 2) + s_b - q,
                 s_w * gauss(lambda z: mpmath.sech(root * z) ** 4) - 1)
 
-    s_w, _ = mpmath.findroot(equations, (mpmath.mpf(1.2), mpmath.mpf(s_b + 0.1)))
+    with mpmath.workdps(30):  # in its own precision: the closed forms' 40 digits stay as they are
+        s_w, _ = mpmath.findroot(equations, (mpmath.mpf(1.2), mpmath.mpf(s_b + 0.1)))
     return float(s_w)
 
 
