@@ -30,7 +30,7 @@ def _peak_kib(args: list[str], cwd) -> int:
 def test_a_figures_peak_memory_stays_within_its_estimate(tmp_path):
     common = ["leaky_relu", "-p", "negative_slope=0:1:8", "--order", "2", "-o", "f.png"]
     base = _peak_kib([*common, "--points", "100"], tmp_path)
-    points = 600_000
+    points = 300_000
     big = _peak_kib([*common, "--points", str(points)], tmp_path)
     arrays = points * 8 * 4 * 8  # 8 curves of x, y, f', f'' in float64
     assert (big - base) * 1024 <= PEAK_PER_ARRAY_BYTE["figure"] * arrays

@@ -349,7 +349,7 @@ def test_ctrl_c_during_fit_prints_only_aborted(tmp_path):
     process = subprocess.Popen([sys.executable, "-m", "actplot", "fit", "relu", "--steps",
                                 "100000", "--hidden", "64", "-o", tmp_path / "f.png"],
                                stderr=subprocess.PIPE, text=True)
-    time.sleep(6)
+    time.sleep(4)  # imported and training
     process.send_signal(signal.SIGINT)
     _, errors = process.communicate(timeout=60)
     assert process.returncode == 130 and errors == "Aborted.\n"

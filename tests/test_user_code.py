@@ -183,11 +183,12 @@ def test_plugins_with_unusable_declarations_are_skipped_at_discovery(hostile_plu
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("command", [["--at", "1,2"], ["info"], ["fit", "--steps", "2", "--json"]])
-@pytest.mark.parametrize("name, fragment", [
-    ("detached_one", "no autograd history"),
-    ("raising_one", "failed: RuntimeError: plugin broke"),
-    ("listing_one", "returned a list"),
+@pytest.mark.parametrize("name, fragment, command", [
+    ("detached_one", "no autograd history", ["--at", "1,2"]),
+    ("raising_one", "failed: RuntimeError: plugin broke", ["--at", "1,2"]),
+    ("listing_one", "returned a list", ["--at", "1,2"]),
+    ("raising_one", "failed: RuntimeError: plugin broke", ["info"]),
+    ("detached_one", "no autograd history", ["fit", "--steps", "2", "--json"]),
 ])
 def test_a_plugins_bad_forward_is_one_line_naming_it(hostile_plugin, tmp_path, command, name,
                                                      fragment):
