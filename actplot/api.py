@@ -147,21 +147,28 @@ def fit(functions: Iterable[str] | str, *, path: str | os.PathLike | None = None
 
     _known(options, FIT_OPTIONS)
     spec = build_fit_spec(functions, **options)
-    fmt = None
-    if path is not None:
-        fmt = output_format(str(path), format, FIT_FORMATS)
-        from . import output
-
-        output.check_output_folder(path)
-    check_pixels(spec, fmt or "png")  # the returned figure shows as a PNG in Jupyter
-    from .render import check_texts
-
-    check_texts(spec)
+    fmt = _checked_path(spec, path, format, FIT_FORMATS)
     runs = fitting.train(spec)
     figure = fitplot.build_fit_figure(runs, spec)
     if path is not None:
         write_fit(runs, spec, path, fmt, figure)
     return figure, runs
+
+
+def _checked_path(spec, path, format: str | None, formats) -> str | None:
+    """The format of a fit's or depth's path (None without one), checked with the folder, the
+    pixels (the returned figure shows as a PNG in Jupyter) and the texts before any work."""
+    fmt = None
+    if path is not None:
+        fmt = output_format(str(path), format, formats)
+        from . import output
+
+        output.check_output_folder(path)
+    check_pixels(spec, fmt or "png")
+    from .render import check_texts
+
+    check_texts(spec)
+    return fmt
 
 
 def write_fit(runs, spec, path, fmt: str, figure=None,
@@ -215,16 +222,7 @@ def depth(functions: Iterable[str] | str, *, path: str | os.PathLike | None = No
 
     _known(options, DEPTH_OPTIONS)
     spec = build_depth_spec(functions, **options)
-    fmt = None
-    if path is not None:
-        fmt = output_format(str(path), format, DEPTH_FORMATS)
-        from . import output
-
-        output.check_output_folder(path)
-    check_pixels(spec, fmt or "png")
-    from .render import check_texts
-
-    check_texts(spec)
+    fmt = _checked_path(spec, path, format, DEPTH_FORMATS)
     runs = depth_runs(spec)
     figure = _depth_figure(runs, spec)
     if path is not None:

@@ -576,23 +576,7 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
                               lr=lr, seed=seed, seeds=seeds, tol=tol, frames=frames,
                               pre_activations=pre_activations,
                               device=device, dtype=dtype, title=title, size=size, dpi=dpi)
-        if output == STDOUT:
-            raise SpecError("output", "fit writes a file; for its results on standard output, "
-                                      "use --json")
-        given = click.get_current_context().get_parameter_source("output")
-        if as_json and given is not click.core.ParameterSource.DEFAULT:
-            raise SpecError("output", "--json prints the results; -o writes a file: give one "
-                                      "(a .json output writes the same results to a file)")
-        fmt = None if as_json else output_format(output, None, FIT_FORMATS)
-        if fmt is not None:
-            from . import output as files
-
-            files.check_output_folder(output)
-            check_pixels(spec, fmt)
-            if fmt != "json":
-                from .render import check_texts
-
-                check_texts(spec)
+        fmt = _checked_output(spec, output, as_json, FIT_FORMATS, "fit")
     except SpecError as error:
         raise usage_error(error) from None
     from . import api, fitplot, fitting
@@ -668,23 +652,7 @@ def depth(functions, layers, width, inputs, init, sigma_w, sigma_b, q0, c0, seed
             c0=c0, init=init, sigma_w=sigma_w, sigma_b=sigma_b, seed=seed, seeds=seeds,
             phase=phase, grid=grid, sigma_w2_range=sigma_w2_range,
             sigma_b2_range=sigma_b2_range, dtype=dtype, title=title, size=size, dpi=dpi)
-        if output == STDOUT:
-            raise SpecError("output", "depth writes a file; for its results on standard output, "
-                                      "use --json")
-        given = click.get_current_context().get_parameter_source("output")
-        if as_json and given is not click.core.ParameterSource.DEFAULT:
-            raise SpecError("output", "--json prints the results; -o writes a file: give one "
-                                      "(a .json output writes the same results to a file)")
-        fmt = None if as_json else output_format(output, None, DEPTH_FORMATS)
-        if fmt is not None:
-            from . import output as files
-
-            files.check_output_folder(output)
-            check_pixels(spec, fmt)
-            if fmt != "json":
-                from .render import check_texts
-
-                check_texts(spec)
+        fmt = _checked_output(spec, output, as_json, DEPTH_FORMATS, "depth")
     except SpecError as error:
         raise usage_error(error) from None
     from . import api
@@ -823,6 +791,30 @@ def _finish(summary, also: str | None = None) -> None:
     failed = f"{len(summary.failed)} of {summary.total} figures failed" if summary.failed else ""
     if failed or also:
         raise ActplotError("; ".join(part for part in (failed, also) if part))
+
+
+def _checked_output(spec, output: str, as_json: bool, formats, command: str) -> str | None:
+    """The format that fit's or depth's -o asks for (None with --json), checked before any work:
+    the folder, the pixels, the texts. --json and a given -o ask for two outputs: refused."""
+    if output == STDOUT:
+        raise SpecError("output", f"{command} writes a file; for its results on standard "
+                                  "output, use --json")
+    given = click.get_current_context().get_parameter_source("output")
+    if as_json and given is not click.core.ParameterSource.DEFAULT:
+        raise SpecError("output", "--json prints the results; -o writes a file: give one "
+                                  "(a .json output writes the same results to a file)")
+    if as_json:
+        return None
+    fmt = output_format(output, None, formats)
+    from . import output as files
+
+    files.check_output_folder(output)
+    check_pixels(spec, fmt)
+    if fmt != "json":
+        from .render import check_texts
+
+        check_texts(spec)
+    return fmt
 
 
 def _decoded(argv: list[str]) -> list[str]:

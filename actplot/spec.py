@@ -746,16 +746,7 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
     shown_seed = None
     if seed is not None and seeds is not None:  # --seed picks the run drawn in the top rows
         shown_seed = _integer("seed", seed, 0, 2**63 - 1, "seed")
-    if seeds is None:
-        seeds = (_integer("seed", 0 if seed is None else seed, 0, 2**63 - 1, "seed"),)
-    elif isinstance(seeds, str):
-        try:
-            seeds = parse_seeds(seeds)
-        except ValueError as error:
-            raise SpecError("seeds", str(error)) from None
-    else:
-        seeds = tuple(dict.fromkeys(_integer("seeds", s, 0, 2**63 - 1, "each seed")
-                                    for s in _sequence("seeds", seeds, "a list of seeds")))
+    seeds = seed_list(seed, seeds)
     if not 1 <= len(seeds) <= MAX_SEEDS:
         raise SpecError("seeds", f"give from 1 to {MAX_SEEDS} seeds, not {len(seeds)}")
     if shown_seed is not None and shown_seed not in seeds:
@@ -789,6 +780,19 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
                                  f"{MAX_FIT_WORK:.0e} a fit may take (minutes here); use --steps "
                                  f"{steps} or fewer, or fewer units, points or seeds")
     return spec
+
+
+def seed_list(seed: Any, seeds: Any) -> tuple[int, ...]:
+    """--seeds ('0-19', '0,3,7' or a list), else --seed (default 0), as a tuple of seeds."""
+    if seeds is None:
+        return (_integer("seed", 0 if seed is None else seed, 0, 2**63 - 1, "seed"),)
+    if isinstance(seeds, str):
+        try:
+            return parse_seeds(seeds)
+        except ValueError as error:
+            raise SpecError("seeds", str(error)) from None
+    return tuple(dict.fromkeys(_integer("seeds", s, 0, 2**63 - 1, "each seed")
+                               for s in _sequence("seeds", seeds, "a list of seeds")))
 
 
 def _seed_text(seeds: Sequence[int]) -> str:
@@ -900,16 +904,7 @@ def build_depth_spec(functions: Iterable[str] | str, *, params: Any = None, laye
                                  "simulates no network; drop --seeds")
     if seed is not None and seeds is not None:
         raise SpecError("seeds", "give --seed or --seeds, not both")
-    if seeds is None:
-        seeds = (_integer("seed", 0 if seed is None else seed, 0, 2**63 - 1, "seed"),)
-    elif isinstance(seeds, str):
-        try:
-            seeds = parse_seeds(seeds)
-        except ValueError as error:
-            raise SpecError("seeds", str(error)) from None
-    else:
-        seeds = tuple(dict.fromkeys(_integer("seeds", s, 0, 2**63 - 1, "each seed")
-                                    for s in _sequence("seeds", seeds, "a list of seeds")))
+    seeds = seed_list(seed, seeds)
     dtype = _text("dtype", dtype, "float32 or float64")
     if dtype not in ("float32", "float64"):
         raise SpecError("dtype", f"the network runs in float32 or float64, not '{dtype}'")

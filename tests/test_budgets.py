@@ -5,7 +5,6 @@ of it is built."""
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import time

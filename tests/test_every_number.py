@@ -12,7 +12,6 @@ import math
 import numpy as np
 import pytest
 
-import actplot
 
 from .test_honest_figures import drawn
 

@@ -6,7 +6,6 @@ line."""
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
