@@ -39,7 +39,7 @@ MIN_PANEL_SIZE = (1.6, 1.3)
 TITLE_HEIGHT = 0.35
 # Resource budget, refused up front with a usage error rather than failing after minutes.
 # Peak memory of one run, estimated from its float64 arrays (x, y and each derivative of every
-# curve) times what a run holds per array byte, measured with benchmarks/bench_memory.py: a
+# curve) times what a run holds per array byte, measured with benchmarks/bench_array_memory.py: a
 # figure (drawn from a decimated copy) peaks at about 1.8 times its arrays, JSON and CSV (Python
 # numbers and text) at about 9 times.
 MAX_MEMORY_BYTES = 4 * 1024**3

@@ -1,46 +1,59 @@
-"""Peak memory of a run per byte of its float64 arrays, the factors that spec.PEAK_PER_ARRAY_BYTE
-budgets with. Each run is a fresh `python -m actplot` process; its peak RSS (ru_maxrss) less that
-of a tiny run of the same kind (Python, torch and matplotlib loaded) is divided by the arrays'
-bytes (points x curves x (order + 2) x 8).
+"""Peak memory of a whole gallery against its largest single figure, in one run (issue: a batch
+held every written figure's pixel buffer until a full garbage collection).
 
-    python benchmarks/bench_memory.py
-"""
+Each command runs in its own process; its peak resident memory comes from wait4's rusage. The
+gallery must stay within 1.5 times the peak of its largest single figure.
+Usage: python benchmarks/bench_memory.py [--dpi 1200] [--repeat 3] [--jobs 1]"""
 
 from __future__ import annotations
 
-import resource
+import argparse
+import os
+import statistics
 import subprocess
 import sys
 import tempfile
 from pathlib import Path
 
-CURVES, ORDER = 8, 2
+from _timing import ACTPLOT, ROOT
+
+sys.path.insert(0, str(ROOT))
+from actplot.registry import REGISTRY  # noqa: E402
 
 
-def peak_kib(args: list[str]) -> int:
-    """ru_maxrss of one child process, in KiB (Linux)."""
-    code = ("import resource, subprocess, sys; subprocess.run(sys.argv[1:], check=True, "
-            "stdout=subprocess.DEVNULL); "
-            "print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
-    out = subprocess.run([sys.executable, "-c", code, sys.executable, "-m", "actplot", *args],
-                         check=True, capture_output=True, text=True)
-    return int(out.stdout.split()[-1])
-
-
-def factor(kind: str, points: int, folder: Path) -> float:
-    common = ["leaky_relu", "-p", f"negative_slope=0:1:{CURVES}", "--order", str(ORDER)]
-    output = ["--json"] if kind == "data" else ["-o", str(folder / "f.png")]
-    base = peak_kib([*common, "--points", "100", *output])
-    big = peak_kib([*common, "--points", str(points), *output])
-    arrays = points * CURVES * (ORDER + 2) * 8
-    return (big - base) * 1024 / arrays
+def peak_megabytes(command: list[str]) -> float:
+    process = subprocess.Popen(command, stdout=subprocess.DEVNULL)
+    _, status, usage = os.wait4(process.pid, 0)
+    process.returncode = os.waitstatus_to_exitcode(status)
+    if process.returncode:
+        raise SystemExit(f"{' '.join(command)} exited {process.returncode}")
+    return usage.ru_maxrss / 1024  # kilobytes on Linux
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--dpi", type=int, default=1200)
+    parser.add_argument("--repeat", type=int, default=3)
+    parser.add_argument("--jobs", type=int, default=1)
+    args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        for kind, points in (("figure", 1_000_000), ("data", 250_000)):
-            print(f"{kind}: peak memory {factor(kind, points, Path(folder)):.2f} x the arrays "
-                  f"({CURVES} curves x {points} points, order {ORDER})")
+        out = Path(folder)
+        singles = {name: statistics.median(
+            peak_megabytes([*ACTPLOT, name, "--grad", "--dpi", str(args.dpi), "-o",
+                            str(out / f"{name}.png")]) for _ in range(args.repeat))
+            for name in REGISTRY}
+        gallery = statistics.median(
+            peak_megabytes([*ACTPLOT, "gallery", "-o", str(out / f"g{run}"), "--format", "png",
+                            "--grad", "--dpi", str(args.dpi), "--jobs", str(args.jobs), "-q",
+                            "--force"]) for run in range(args.repeat))
+    largest_name = max(singles, key=singles.get)
+    largest = singles[largest_name]
+    print(f"peak resident memory, medians of {args.repeat} runs, PNG with f and f' at "
+          f"{args.dpi} dpi (--jobs {args.jobs}: the parent's peak)")
+    print(f"  largest single figure ({largest_name}):  {largest:8.0f} MB")
+    print(f"  median single figure:                 {statistics.median(singles.values()):8.0f} MB")
+    print(f"  whole gallery ({len(singles)} figures):         {gallery:8.0f} MB  "
+          f"ratio {gallery / largest:4.2f} (budget 1.50)")
 
 
 if __name__ == "__main__":
