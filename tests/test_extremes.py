@@ -58,6 +58,7 @@ def test_the_deepest_allowed_nesting_is_drawn(invoke, tmp_path, kind):
     assert result.exit_code == 0 and (tmp_path / "f.png").stat().st_size > 0
 
 
+@pytest.mark.slow
 def test_long_flat_sums_are_not_deep(invoke, tmp_path):
     result = invoke("+".join(["x"] * 200), "--points", 20, "-o", tmp_path / "f.png")
     assert result.exit_code == 0 and "--size" not in result.stderr
@@ -137,6 +138,7 @@ def test_bad_labels_and_conflicts_are_usage_errors_before_any_work(invoke, tmp_p
     _one_line(invoke(*args), 2, fragment, tmp_path)
 
 
+@pytest.mark.slow
 def test_a_long_expression_never_blames_a_size_that_was_not_given(invoke, tmp_path):
     expression = "+".join(["x"] * 249)[:499]
     result = invoke(expression, "--points", 20, "-o", tmp_path / "f.png")
@@ -185,6 +187,7 @@ def test_style_keys_that_actplot_decides_are_ignored_with_one_line(invoke, tmp_p
         assert image.size == (200, 150)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("env", [{"MPLBACKEND": "nosuch"}, "rc"])
 def test_the_environments_backend_does_not_matter(tmp_path, env):
     if env == "rc":
@@ -194,6 +197,7 @@ def test_the_environments_backend_does_not_matter(tmp_path, env):
     assert result.returncode == 0 and result.stderr == "", result.stderr
 
 
+@pytest.mark.slow
 def test_paths_in_a_spec_are_relative_to_its_folder(invoke, tmp_path, monkeypatch):
     folder = tmp_path / "specs"
     folder.mkdir()
@@ -246,6 +250,7 @@ def test_a_gallery_whose_index_cannot_be_written_says_so_last(invoke, tmp_path, 
         "Error: the index was not written (Permission denied)"
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(not Path("/dev/full").exists(), reason="no /dev/full")
 @pytest.mark.parametrize("args", [["relu", "--points", "2000", "--json"],
                                   ["relu", "--points", "50", "-o", "-"],
@@ -258,6 +263,7 @@ def test_a_full_disk_on_stdout_is_one_line_and_exit_1(args):
     assert result.stderr == "Error: cannot write to standard output: No space left on device\n"
 
 
+@pytest.mark.slow
 def test_a_file_size_limit_on_stdout_is_one_line_and_exit_1(tmp_path):
     import resource
 
@@ -272,6 +278,7 @@ def test_a_file_size_limit_on_stdout_is_one_line_and_exit_1(tmp_path):
         "Error: cannot write to standard output: File too large\n"
 
 
+@pytest.mark.slow
 def test_a_closed_pipe_is_quiet():
     process = subprocess.Popen([sys.executable, "-m", "actplot", "relu", "--points", "200000",
                                 "--json"], stdout=subprocess.PIPE, stderr=subprocess.PIPE)

@@ -11,7 +11,7 @@ import actplot
 from actplot import batch
 from actplot.spec import build_fit_spec, build_spec, figure_size, fit_size
 
-DPIS = [72, 150, 300, 600]
+DPIS = [72, 300]
 
 
 def _pixels(path) -> tuple[tuple[int, int], float]:

@@ -77,6 +77,7 @@ def test_a_real_interrupt_still_stops_with_130(bad_module, monkeypatch, invoke):
     assert result.exit_code == 130 and result.stderr == "Aborted.\n"
 
 
+@pytest.mark.slow
 def test_what_the_users_code_prints_stays_off_actplots_output(bad_module):
     result = run_actplot("bad.py:talks", "--at", "1,2", "--json", cwd=bad_module)
     assert result.returncode == 0
@@ -200,6 +201,7 @@ def test_a_plugins_bad_forward_is_one_line_naming_it(hostile_plugin, tmp_path, c
     assert "internal error" not in result.stderr and "Traceback" not in result.stderr
 
 
+@pytest.mark.slow
 def test_a_plugins_bad_formula_is_one_line_when_drawn(hostile_plugin, tmp_path):
     result = run_actplot("bad_formula", "--points", "20", "-o", tmp_path / "f.png",
                          env=hostile_plugin, cwd=tmp_path)
