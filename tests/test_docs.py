@@ -75,3 +75,20 @@ def test_readme_info_tables_are_the_programs_output(invoke, args, shown):
     result = invoke("info", *args)
     assert result.exit_code == 0
     assert result.stdout == shown
+
+
+def test_readme_figures_have_the_pixels_their_spec_asks_for(tmp_path):
+    """Each README image is round(inches x dpi) pixels for its spec's size and dpi (they were
+    drawn at a clamped 100 dpi once, whatever the spec said)."""
+    from PIL import Image
+
+    from actplot import batch
+    from actplot.spec import DepthSpec, FitSpec, depth_size, figure_size, fit_size
+
+    for job in batch.load_spec(ROOT / "docs" / "readme.toml", out_dir=tmp_path):
+        spec = job.spec
+        size = (fit_size(spec) if isinstance(spec, FitSpec) else
+                depth_size(spec) if isinstance(spec, DepthSpec) else figure_size(spec))
+        with Image.open(ROOT / "docs" / job.relative) as image:
+            assert image.size == (round(size[0] * spec.dpi), round(size[1] * spec.dpi)), \
+                job.relative
