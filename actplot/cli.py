@@ -50,6 +50,10 @@ class FunctionName(click.ParamType):
     def convert(self, value, param, ctx):
         if ctx is not None and ctx.resilient_parsing:  # completing: never import the user's code
             return builtin_name(value) or value
+        parts = [part.strip() for part in value.split(",")]
+        if len(parts) > 1 and all(builtin_name(part) for part in parts):
+            self.fail(f"'{value}' names several functions in one argument; separate them with "
+                      f"spaces: actplot {' '.join(parts)}", param, ctx)
         try:
             return resolve(value)
         except SpecError as error:
@@ -410,6 +414,9 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
         from . import api
 
         if output == STDOUT:
+            if fmt in FIGURE_FORMATS and sys.stdout.isatty():
+                raise SpecError("output", f"-o - would print {fmt.upper()} bytes to the terminal; "
+                                          "redirect it (-o - > relu.png) or give a file name")
             data = api.render_to_bytes(spec, fmt)
             sys.stdout.buffer.write(data)
             sys.stdout.buffer.flush()
