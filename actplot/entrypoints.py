@@ -53,6 +53,7 @@ def forget() -> None:
 
 def _discover() -> dict[str, Plugin]:
     found: dict[str, Plugin] = {}
+    reserved = reserved_names()
     for point in sorted(entry_points(group=GROUP), key=lambda p: p.name):
         distribution = point.dist.name if point.dist is not None else "?"
         label = printable(f"plugin '{point.name}' ({point.value}, from {distribution})")
@@ -71,7 +72,7 @@ def _discover() -> dict[str, Plugin]:
                   "skipping it")
             continue
         for entry in entries:
-            problem = _problem(entry, found)
+            problem = _problem(entry, found, reserved)
             if problem:
                 _skip(f"{label}: {problem}; skipping {printable(repr(entry.name))}")
                 continue
@@ -96,7 +97,8 @@ def reserved_names() -> set[str]:
     return {"x", *CONSTANTS, *FUNCTIONS, *SPECIAL_FUNCTIONS, *REGISTRY, *ALIASES}
 
 
-def _problem(entry: Activation, found: dict[str, Plugin]) -> str | None:
+def _problem(entry: Activation, found: dict[str, Plugin],
+             reserved: set[str] | None = None) -> str | None:
     """Why a plugin's activation cannot be used, checked without running torch: a name that is
     not an identifier or is taken, parameters without a usable default, declarations that are not
     what they claim. None when it is fine."""
@@ -105,7 +107,7 @@ def _problem(entry: Activation, found: dict[str, Plugin]) -> str | None:
         if not isinstance(name, str) or not name.isidentifier() or keyword.iskeyword(name):
             return (f"{printable(repr(name))} is not a name (a plugin's names are identifiers "
                     "such as my_relu)")
-        if name in reserved_names() or name in found:
+        if name in (reserved if reserved is not None else reserved_names()) or name in found:
             return f"'{name}' is already a name in actplot or in an expression"
     for parameter in entry.params:
         default = parameter.default

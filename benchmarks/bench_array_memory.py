@@ -8,7 +8,6 @@ bytes (points x curves x (order + 2) x 8).
 
 from __future__ import annotations
 
-import resource
 import subprocess
 import sys
 import tempfile
