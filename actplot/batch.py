@@ -23,15 +23,13 @@ from .custom import MODULE_ATTR
 from .errors import ActplotError, SpecError, printable
 from .output import check_path_text, file_stem, remove_stale_temps, write_text_atomic
 from .registry import REGISTRY
-from .spec import (DEPTH_FORMATS, DEPTH_OPTIONS, FIGURE_FORMATS, FIT_FORMATS, FIT_OPTIONS,
-                   LOOK_OPTIONS, DepthSpec, FigureSpec, FitSpec, build_depth_spec, build_fit_spec,
-                   build_spec, check_pixels, output_format)
+from .spec import (DEPTH_FORMATS, DEPTH_KEYS, FIGURE_FORMATS, FIGURE_KEYS, FIT_FORMATS, FIT_KEYS,
+                   DepthSpec, FigureSpec, FitSpec, build_depth_spec, build_fit_spec, build_spec,
+                   check_pixels, output_format)
 
 MANIFEST = ".actplot-manifest.json"
 RESERVED = (MANIFEST,)  # a gallery's index pages are .html and .md, which no output can be
-SPEC_KEYS = ("functions", "range", "points", "params", "grad", "order", "device", "dtype",
-             "format", "dpi", "size", "title", "output", "at", "compose", "jacobian", "train",
-             "seed", "layout", *LOOK_OPTIONS)
+SPEC_KEYS = FIGURE_KEYS
 
 
 @dataclass
@@ -208,10 +206,6 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
     for job in jobs:  # only once the whole spec is known to be good
         job.path.parent.mkdir(parents=True, exist_ok=True)
     return jobs
-
-
-FIT_KEYS = ("functions", "output", "format", *FIT_OPTIONS)
-DEPTH_KEYS = ("functions", "output", "format", *DEPTH_OPTIONS)
 
 
 def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,

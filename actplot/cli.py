@@ -294,6 +294,9 @@ def theme_options(fn):
                           "file), such as ggplot or my.mplstyle."),
         click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
                      help="Language of titles, labels and legends (zh: Chinese)."),
+        click.option("--svg-text", is_flag=True,
+                     help="Keep SVG text as text, to edit in Inkscape or Illustrator (default: "
+                          "paths, which look the same everywhere)."),
     ]):
         fn = decorator(fn)
     return fn
@@ -311,8 +314,10 @@ def panel_options(fn):
                           "panel; none."),
         click.option("--xlabel", help="Label of the x axes (default: x)."),
         click.option("--ylabel", help="Label of the y axes of f (default: f(x))."),
-        click.option("--panel-titles", type=click.Choice(PANEL_TITLES), default="full",
-                     show_default=True, help="full, short (one line) or none."),
+        click.option("--panel-titles", type=click.Choice(PANEL_TITLES), default="plain",
+                     show_default=True,
+                     help="plain: name, formula and the parameters set; full: every parameter "
+                          "and how each panel was computed; short: one line; none."),
     ]):
         fn = decorator(fn)
     return fn
@@ -505,13 +510,16 @@ def _show(spec, written: str | None = None) -> None:
               help="Set a parameter (NAME=VALUE or FUNCTION.NAME=VALUE); a sweep gives a column "
                    "per value.")
 @click.option("--json", "as_json", is_flag=True, help="Print the properties as JSON.")
-def info(functions, params, as_json):
+@click.option("--lang", type=click.Choice(LANGUAGES), default="en", show_default=True,
+              help="Language of the table (zh: Chinese); JSON keys stay English.")
+def info(functions, params, as_json, lang):
     """Properties of FUNCTIONS, computed: range, monotonicity, continuity, saturation, dead zones,
     Gaussian moments and the initialisation gain (with torch's, where it has one).
 
     \b
     actplot info relu tanh selu
     actplot info leaky_relu -p negative_slope=0,0.1,1 --json
+    actplot info relu gelu --lang zh
     """
     from . import api, output
 
@@ -526,7 +534,7 @@ def info(functions, params, as_json):
     swept = {name: [s.name for s in spec.sweeps.get(name, ())] for name in spec.functions}
     for record in records:
         record["swept"] = {k: record["params"][k] for k in swept[record["function"]]}
-    click.echo(output.info_table(records), nl=False)
+    click.echo(output.info_table(records, lang), nl=False)
 
 
 @cli.command()
@@ -565,8 +573,11 @@ def info(functions, params, as_json):
 @click.option("--size", type=float, nargs=2, metavar="W H", help="Figure size in inches.")
 @click.option("--title", help="Title above the figure.")
 @figure_options
+@theme_options
+@panel_options
 def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, seeds,
-        pre_activations, tol, frames, params, device, dtype, output, as_json, size, title, dpi):
+        pre_activations, tol, frames, params, device, dtype, output, as_json, size, title, dpi,
+        **look):
     """Train a 1 -> H -> 1 network with each activation to fit a target, and draw the fit, each
     hidden unit's broken line and the loss (seed 002's experiment).
 
@@ -582,7 +593,8 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
                               points=points, hidden=hidden, steps=steps, optimizer=optimizer,
                               lr=lr, seed=seed, seeds=seeds, tol=tol, frames=frames,
                               pre_activations=pre_activations,
-                              device=device, dtype=dtype, title=title, size=size, dpi=dpi)
+                              device=device, dtype=dtype, title=title, size=size, dpi=dpi,
+                              **look)
         fmt = _checked_output(spec, output, as_json, FIT_FORMATS, "fit")
     except SpecError as error:
         raise usage_error(error) from None
@@ -733,24 +745,34 @@ def run_options(fn):
     return fn
 
 
-@cli.command()
+def _batch_help() -> str:
+    """batch's --help, with the keys each table accepts, from the lists that the specs are
+    checked against (so the help cannot fall behind)."""
+    import textwrap
+
+    from .spec import DEPTH_KEYS, FIGURE_KEYS, FIT_KEYS
+
+    def keys(table: str, names) -> str:
+        return "\b\n" + textwrap.fill(f"{table} keys: " + ", ".join(names), 78,
+                                       subsequent_indent="  ")
+
+    return "\n\n".join([
+        "Draw every [[figure]], [[fit]] and [[depth]] of a TOML spec; [defaults] applies to "
+        "each [[figure]] (a figure's own keys win).",
+        "Each key is the command-line option of the same name (--panel-titles is panel_titles); "
+        "-p is params, a table such as { negative_slope = [0, 0.1] }.",
+        keys("[[figure]]", FIGURE_KEYS), keys("[[fit]]", FIT_KEYS),
+        keys("[[depth]]", DEPTH_KEYS),
+        "\b\nactplot batch figures.toml --jobs 4"])
+
+
+@cli.command(help=_batch_help())
 @click.argument("spec_file", metavar="SPEC.toml", type=click.Path(exists=True, dir_okay=False))
 @click.option("--out-dir", type=click.Path(file_okay=False),
               help="Folder for the outputs (default: the spec's folder).")
 @click.option("--allow-outside", is_flag=True, help="Let outputs escape the output folder.")
 @run_options
 def batch(spec_file, out_dir, allow_outside, jobs, force, quiet):
-    """Draw every [[figure]], [[fit]] and [[depth]] of a TOML spec; [defaults] applies to each
-    figure.
-
-    A [[figure]]'s keys are the plot options: functions, range, points, params, grad, order,
-    device, dtype, format, dpi, size, title, layout, output (and at, compose, jacobian, train,
-    seed); a [[fit]]'s are those of actplot fit, a [[depth]]'s those of actplot depth (layers,
-    width, inputs, init, sigma_w, sigma_b, seeds, phase...).
-
-    \b
-    actplot batch figures.toml --jobs 4
-    """
     from . import batch as batch_module
 
     try:

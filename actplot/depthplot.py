@@ -13,7 +13,7 @@ import numpy as np
 from matplotlib.colors import TwoSlopeNorm
 from matplotlib.figure import Figure
 
-from .render import FitLevel, _fmt, _legend, fitted_figure, palette
+from .render import FitLevel, _fmt, _legend, figure_title, fitted_figure, palette
 from .spec import MIN_PANEL_SIZE, DepthSpec, depth_grid_shape, depth_size
 
 MEASURED = "#0072B2"
@@ -111,9 +111,10 @@ def build_depth_figure(runs: Sequence, spec: DepthSpec) -> Figure:
         for index, run in enumerate(runs):
             _draw_column(axes[:, index], run, spec, level)
         if spec.title:
-            figure.suptitle(spec.title, fontsize=13 * level.scale)
+            figure_title(figure, spec.title, level)
 
-    return fitted_figure(draw, depth_size(spec), (rows, columns), smallest, spec.dpi)
+    return fitted_figure(draw, depth_size(spec), (rows, columns), smallest, spec.dpi,
+                         given_size=spec.size is not None)
 
 
 def build_phase_figure(runs: Sequence, spec: DepthSpec) -> Figure:
@@ -153,9 +154,10 @@ def build_phase_figure(runs: Sequence, spec: DepthSpec) -> Figure:
             _legend(ax, level)
         figure.colorbar(mesh, ax=list(axes), label="\u03c7\u2081 (< 1 ordered, > 1 chaotic)")
         if spec.title:
-            figure.suptitle(spec.title, fontsize=13 * level.scale)
+            figure_title(figure, spec.title, level)
 
-    return fitted_figure(draw, depth_size(spec), (rows, columns), smallest, spec.dpi)
+    return fitted_figure(draw, depth_size(spec), (rows, columns), smallest, spec.dpi,
+                         given_size=spec.size is not None)
 
 
 def depth_json(runs: Sequence, spec: DepthSpec) -> str:

@@ -11,12 +11,10 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .render import FitLevel, _fmt, _legend, fitted_figure, house_style, palette
+from .render import (FitLevel, _fmt, _legend, figure_title, fitted_figure, house_style, look_of,
+                     palette, tr)
 from .spec import MIN_PANEL_SIZE, FitSpec, fit_grid_shape, fit_size
 
-FIT_COLOR = "#0072B2"
-TARGET_COLOR = "#000000"
-LOSS_COLOR = "#D55E00"
 
 
 PRE_ACTIVATION = "w\u2081\u1d62x + b\u1d62"
@@ -57,14 +55,28 @@ def shown_seed_index(columns: list[list], spec: FitSpec) -> int:
 
 
 def _draw_fit(ax, run, step_output=None) -> list:
-    ax.plot(run.plot_x, run.target, color=TARGET_COLOR, ls=(0, (4, 2)), lw=1.5, label="target")
+    ax.plot(run.plot_x, run.target, color=palette().marker, ls=(0, (4, 2)), lw=1.5,
+            label=tr("target"))
     (line,) = ax.plot(run.plot_x, run.output if step_output is None else step_output,
-                      color=FIT_COLOR, label="network")
+                      color=palette().order[0], label=tr("network"))
     ax.set_xlim(run.plot_x[0], run.plot_x[-1])
-    ax.set_xlabel("x")
-    ax.set_ylabel("y")
-    ax.grid(True, color="0.85", lw=0.6)
+    ax.grid(True, color=palette().grid, lw=0.6)
     return [line]
+
+
+def _look_of_fit(ax, spec: FitSpec) -> None:
+    """The panel options, as a plot's function panels take them: labels, y limits and scale."""
+    ax.set_xlabel(spec.xlabel if spec.xlabel is not None else "x")
+    ax.set_ylabel(spec.ylabel if spec.ylabel is not None else "y")
+    if spec.yscale != "linear":
+        ax.set_yscale(spec.yscale, **({"linthresh": 1e-3} if spec.yscale == "symlog" else {}))
+    if spec.ylim is not None:
+        ax.set_ylim(*spec.ylim)
+
+
+def _set_title(ax, spec: FitSpec, text: str) -> None:
+    if spec.panel_titles != "none":
+        ax.set_title(text.split("\n")[0] if spec.panel_titles == "short" else text)
 
 
 def kink_points(plot_x: np.ndarray, units: np.ndarray, unit_kinks: list) -> np.ndarray:
@@ -93,14 +105,15 @@ def _draw_units(ax, run, level: FitLevel, pre_activations: bool = False):
     kinks = ax.scatter(*kink_points(run.plot_x, run.units, run.unit_kinks).T,
                        s=30 * level.scale, facecolors=palette().hollow,
                        edgecolors=palette().marker, linewidths=1.2 * level.scale, zorder=5,
-                       clip_on=False, label="kink")
+                       clip_on=False, label=tr("kink"))
     if not any(run.unit_kinks) and not run.frames:
         kinks.set_label(None)  # nothing to mark: no legend entry
-    bias = ax.axhline(run.weights["b2"][0], color="0.45", lw=1.0, ls="--", label="output bias")
+    bias = ax.axhline(run.weights["b2"][0], color=palette().asymptote, lw=1.0, ls="--",
+                      label=tr("output bias"))
     ax.set_xlim(run.plot_x[0], run.plot_x[-1])
     ax.set_xlabel("x")
     ax.set_ylabel("w\u2082\u1d62 f(w\u2081\u1d62x + b\u1d62)")
-    ax.grid(True, color="0.85", lw=0.6)
+    ax.grid(True, color=palette().grid, lw=0.6)
     return lines, straight, kinks, bias
 
 
@@ -113,27 +126,27 @@ def _draw_loss(ax, column, shown_index: int, spec: FitSpec, level: FitLevel) -> 
         if index == shown_index:
             continue
         dead = run.dead_units > 0
-        label = ("runs with a dead unit" if dead else "other seeds")
-        ax.plot(steps, np.maximum(run.loss, 1e-300), color=DEAD_COLOR if dead else "0.7",
+        label = tr("runs with a dead unit" if dead else "other seeds")
+        ax.plot(steps, np.maximum(run.loss, 1e-300), color=DEAD_COLOR if dead else palette().faint,
                 lw=0.8, label=None if label in labelled else label)
         labelled.add(label)
     shown = column[shown_index]
-    ax.plot(steps, np.maximum(shown.loss, 1e-300), color=LOSS_COLOR,
+    ax.plot(steps, np.maximum(shown.loss, 1e-300), color=palette().order[1],
             lw=1.8 * max(level.scale, 0.7), label=f"seed {shown.seed}")
-    ax.axhline(spec.tol, color="0.3", lw=1.0, ls=":", label=f"tol {spec.tol:g}")
+    ax.axhline(spec.tol, color=palette().note, lw=1.0, ls=":", label=f"tol {spec.tol:g}")
     ax.set_yscale("log")
     ax.set_xlim(1, max(spec.steps, 2))
-    ax.set_xlabel("step")
-    ax.set_ylabel("loss (MSE)")
-    ax.grid(True, color="0.85", lw=0.6)
+    ax.set_xlabel(tr("step"))
+    ax.set_ylabel(tr("loss (MSE)"))
+    ax.grid(True, color=palette().grid, lw=0.6)
     if len(column) > 1:
         reached = sum(run.final_loss < spec.tol for run in column)
         dead = sum(run.dead_units > 0 for run in column)
         lines = [f"{reached} of {len(column)} seeds reach loss < {spec.tol:g}",
                  f"{dead} of {len(column)} lose a unit"]
-        ax.set_title("\n".join(lines) if level.title_lines > 1 else "; ".join(lines))
+        _set_title(ax, spec, "\n".join(lines) if level.title_lines > 1 else "; ".join(lines))
     else:
-        ax.set_title("training loss")
+        _set_title(ax, spec, tr("training loss"))
 
 
 def _span(curves) -> tuple[float, float]:
@@ -153,29 +166,32 @@ def _draw(figure: Figure, runs, spec: FitSpec, level: FitLevel, animated: bool =
         run = column[shown]
         fit_ax, unit_ax, loss_ax = axes[:, index]
         _draw_fit(fit_ax, run)
-        fit_ax.set_title(_column_title(run, level, len(spec.seeds), run.final_loss, run.r2,
-                                       run.dead_units))
-        _legend(fit_ax, level)
+        _set_title(fit_ax, spec, _column_title(run, level, len(spec.seeds), run.final_loss,
+                                               run.r2, run.dead_units))
+        _legend(fit_ax, level, spec)
         _draw_units(unit_ax, run, level, spec.pre_activations)
-        unit_ax.set_title(f"{len(run.units)} hidden units" if level.title_lines > 1 else "units")
-        _legend(unit_ax, level)
+        _set_title(unit_ax, spec, f"{len(run.units)} {tr('hidden units')}"
+                   if level.title_lines > 1 else tr("units"))
+        _legend(unit_ax, level, spec)
         _draw_loss(loss_ax, column, shown, spec, level)
-        _legend(loss_ax, level)
+        _legend(loss_ax, level, spec)
         if animated:
             fit_ax.set_ylim(*_span([run.target] + [f.output for f in run.frames]))
             straight = ([np.outer(f.weights["w1"], run.plot_x) + f.weights["b1"][:, None]
                          for f in run.frames] if spec.pre_activations else [])
             unit_ax.set_ylim(*_span([f.units for f in run.frames] + straight
                                     + [[f.bias for f in run.frames]]))
+        _look_of_fit(fit_ax, spec)
     if spec.title:
-        figure.suptitle(spec.title, fontsize=13 * level.scale)
+        figure_title(figure, spec.title, level)
 
 
 def build_fit_figure(runs: Sequence, spec: FitSpec, animated: bool = False) -> Figure:
     rows, columns = fit_grid_shape(spec)
     smallest = (MIN_PANEL_SIZE[0] * columns, MIN_PANEL_SIZE[1] * rows)
     return fitted_figure(lambda fig, level: _draw(fig, runs, spec, level, animated),
-                         fit_size(spec), (rows, columns), smallest, spec.dpi)
+                         fit_size(spec), (rows, columns), smallest, spec.dpi,
+                         look=look_of(spec), given_size=spec.size is not None)
 
 
 def animation_frames(runs: Sequence, spec: FitSpec):
@@ -201,9 +217,10 @@ def animation_frames(runs: Sequence, spec: FitSpec):
         title = fit_ax.title
         moving.append((run, fit_line, unit_lines, straight, kinks, bias, marker, title))
     level = FitLevel(scale, 2 if "\n" in moving[0][-1].get_text() else 1, None)
+    titled = spec.panel_titles != "none"
     artists = [a for _, fit_line, unit_lines, straight, *rest in moving
                for a in (fit_line, *unit_lines, *straight, *rest)]
-    with house_style(scale):
+    with house_style(scale, figure._actplot_look):
         figure.set_layout_engine("none")  # keep the still figure's layout in every frame
         for artist in artists:
             artist.set_animated(True)
@@ -219,8 +236,9 @@ def animation_frames(runs: Sequence, spec: FitSpec):
                 kinks.set_offsets(kink_points(run.plot_x, state.units, state.unit_kinks))
                 bias.set_ydata([state.bias] * 2)
                 marker.set_xdata([max(state.step, 1)] * 2)
-                title.set_text(_column_title(run, level, len(spec.seeds), state.loss, state.r2,
-                                             state.dead_units))
+                if titled:
+                    title.set_text(_column_title(run, level, len(spec.seeds), state.loss,
+                                                 state.r2, state.dead_units))
             yield figure
 
 

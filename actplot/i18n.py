@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 
 ZH = {
-    "forward": "前向",
+    "forward": "函数",  # as Chinese tutorials head the function's panel
+    "function": "函数",
     "first derivative": "一阶导数",
     "second derivative": "二阶导数",
     "third derivative": "三阶导数",
@@ -19,6 +20,7 @@ ZH = {
     "Jacobian": "雅可比矩阵",
     "composed K times": "复合 K 次",
     "f(x) and its derivatives": "f(x) 及其导数",
+    "f(x) and f\u2032(x)": "f(x) 及 f\u2032(x)",
     "kink: no derivative": "不可导点",
     "kink": "不可导点",
     "one-sided limits": "单侧极限",
@@ -33,6 +35,32 @@ ZH = {
     "detected": "检测到",
     "(detected)": "（检测到）",
     "depth K": "复合次数 K",
+    "target": "目标",
+    "network": "网络",
+    "output bias": "输出偏置",
+    "hidden units": "个隐藏单元",
+    "units": "隐藏单元",
+    "training loss": "训练损失",
+    "runs with a dead unit": "出现死亡单元的运行",
+    "other seeds": "其他种子",
+    "step": "步数",
+    "loss (MSE)": "损失 (MSE)",
+    # actplot info's table
+    "property": "性质",
+    "domain": "定义域",
+    "range": "值域",
+    "monotonic": "单调",
+    "f' monotonic": "f' 单调",
+    "continuity": "连续性",
+    "identity near 0": "原点附近近似恒等",
+    "f' -> 0 (left, right)": "f' → 0（左，右）",
+    "f' = 0 on": "f' = 0 的区间",
+    "init gain": "初始化增益",
+    "torch's gain": "torch 的增益",
+    "yes": "是",
+    "no": "否",
+    "nowhere": "无",
+    "- (f is not defined on the whole line)": "-（f 并非在整条实轴上有定义）",
 }
 # Chinese, Japanese and Korean scripts, and the full-width punctuation that goes with them
 CJK = re.compile("[\u2e80-\u9fff\uac00-\ud7af\uf900-\ufaff\uff00-\uffef\u3000-\u303f]")

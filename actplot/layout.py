@@ -17,6 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import matplotlib
+import matplotlib.ticker
 import numpy as np
 from matplotlib import cbook
 from matplotlib.figure import Figure
@@ -29,7 +30,8 @@ SLACK = 2.0  # pixels added to the measured margins
 
 
 def supported(figure: Figure) -> bool:
-    """A single grid of subplots, each with its own plain axes: no colour bar, no inset."""
+    """A single grid of subplots, each with its own plain axes in a cell of its own (some cells
+    may be empty): no colour bar, no inset."""
     axes = figure.axes
     if not axes or any(ax.get_subplotspec() is None for ax in axes):
         return False
@@ -40,7 +42,8 @@ def supported(figure: Figure) -> bool:
     spans = [ax.get_subplotspec() for ax in axes]
     one_cell = all(s.rowspan.stop - s.rowspan.start == 1 and s.colspan.stop - s.colspan.start == 1
                    for s in spans)
-    return one_cell and len(axes) == rows * columns
+    cells = {(s.rowspan.start, s.colspan.start) for s in spans}
+    return one_cell and len(cells) == len(axes) <= rows * columns
 
 
 def place(figure: Figure, smallest_share: float) -> list[str] | None:
@@ -89,11 +92,12 @@ def place(figure: Figure, smallest_share: float) -> list[str] | None:
         for (row, column), ax in cells.items():
             ax.set_position([x0[column] / width, (y1[row] - panel_height) / height,
                              panel_width / width, panel_height / height])
+            _thin_ticks(ax, renderer)
     if panel_width < smallest_share * width / columns or \
             panel_height < smallest_share * height / rows:
         problems.append("the plotting area is too small")
     for (row, column), ax in cells.items():
-        name = ax.get_title().split("\n")[0] or "a panel"
+        name = panel_name(ax)
         if ax.get_title():
             title = ax.title.get_window_extent(renderer).width
             # centred over its panel, a title may reach over the panel's own margins and half
@@ -116,6 +120,12 @@ def place(figure: Figure, smallest_share: float) -> list[str] | None:
             suptitle.get_window_extent(renderer).width > width - 2 * EDGE + 1.0:
         problems.append("the title is wider than the figure")
     return problems
+
+
+def panel_name(ax, default: str = "a panel") -> str:
+    """How a message names a panel: the function and order that render gave it ("relu f'(x)"),
+    else its title's first line."""
+    return getattr(ax, "_actplot_name", None) or ax.get_title().split("\n")[0] or default
 
 
 def _points(figure: Figure, key: str) -> float:
@@ -141,23 +151,23 @@ def _frame(ax, renderer) -> Frame:
     y_size, x_size = rc["ytick.labelsize"], rc["xtick.labelsize"]
     y_labels = _tick_labels(ax.yaxis, ax.get_ylim())
     x_labels = _tick_labels(ax.xaxis, ax.get_xlim())
-    y_widths = [_text_size(text, y_size, renderer)[0] for _, text in y_labels]
-    y_height = _text_size("0", y_size, renderer)[1]
-    x_height = max([_text_size(text, x_size, renderer)[1] for _, text in x_labels] or [0.0])
+    y_widths = [text_size(text, y_size, renderer)[0] for _, text in y_labels]
+    y_height = text_size("0", y_size, renderer)[1]
+    x_height = max([text_size(text, x_size, renderer)[1] for _, text in x_labels] or [0.0])
     tick_y = (rc["ytick.major.size"] if rc["ytick.direction"] != "in" else 0) + rc["ytick.major.pad"]
     tick_x = (rc["xtick.major.size"] if rc["xtick.direction"] != "in" else 0) + rc["xtick.major.pad"]
     left = (tick_y * px + max(y_widths) if y_widths else 0.0)
     if ax.yaxis.label.get_text():
-        left += rc["axes.labelpad"] * px + _text_size(ax.yaxis.label.get_text(),
+        left += rc["axes.labelpad"] * px + text_size(ax.yaxis.label.get_text(),
                                                       ax.yaxis.label.get_fontsize(), renderer)[1]
     bottom = tick_x * px + x_height if x_labels else 0.0
     if ax.xaxis.label.get_text():
-        bottom += rc["axes.labelpad"] * px + _text_size(ax.xaxis.label.get_text(),
+        bottom += rc["axes.labelpad"] * px + text_size(ax.xaxis.label.get_text(),
                                                         ax.xaxis.label.get_fontsize(), renderer)[1]
     # a tick label at an end of its axis overhangs it by half its size
     low, high = sorted(ax.get_xlim())
     span = (high - low) or 1.0
-    right = max([_text_size(text, x_size, renderer)[0] / 2 for value, text in x_labels
+    right = max([text_size(text, x_size, renderer)[0] / 2 for value, text in x_labels
                  if value >= high - 1e-9 * span] or [0.0])
     y_low, y_high = sorted(ax.get_ylim())
     y_span = (y_high - y_low) or 1.0
@@ -166,7 +176,7 @@ def _frame(ax, renderer) -> Frame:
     top = over_top
     offset = ax.yaxis.get_major_formatter().get_offset() if y_labels else ""
     if offset:  # "1e-5" above the axes' top left
-        top = max(top, _text_size(offset, y_size, renderer)[1] + 2 * px)
+        top = max(top, text_size(offset, y_size, renderer)[1] + 2 * px)
     if ax.get_title():
         top = max(top, ax.title.get_window_extent(renderer).height + _points(ax.figure, "axes.titlepad"))
     legend = ax.get_legend()
@@ -185,10 +195,39 @@ def _tick_labels(axis, limits) -> list[tuple[float, str]]:
     return [(v, t) for v, t in zip(values, texts) if t]
 
 
+TICK_STEPS = (1, 2, 2.5, 5, 10)  # matplotlib's AutoLocator's
+
+
+def _thin_ticks(ax, renderer) -> None:
+    """Fewer ticks on an axis whose labels would crowd (a narrow panel's "-1000 -500 0 500
+    1000"): at least an em between neighbouring labels, down to two ticks."""
+    size = matplotlib.rcParams["xtick.labelsize"]
+    em = size * ax.figure.dpi / 72
+    for axis, limits, along in ((ax.xaxis, ax.get_xlim(), 0), (ax.yaxis, ax.get_ylim(), 1)):
+        if axis.get_scale() != "linear":
+            continue
+        while True:
+            labels = _tick_labels(axis, limits)
+            if len(labels) <= 2 or not _crowded(ax, labels, along, em, renderer):
+                break
+            axis.set_major_locator(matplotlib.ticker.MaxNLocator(
+                len(labels) - 2, steps=TICK_STEPS, integer=getattr(
+                    axis.get_major_locator(), "_integer", False), min_n_ticks=2))
+
+
+def _crowded(ax, labels, along: int, em: float, renderer) -> bool:
+    size = matplotlib.rcParams["xtick.labelsize"]
+    to_pixels = ax.transData.transform
+    centres = [to_pixels((v, 0) if along == 0 else (0, v))[along] for v, _ in labels]
+    extents = [text_size(text, size, renderer)[along] for _, text in labels]
+    return any(abs(c2 - c1) - (e1 + e2) / 2 < em * (1.0 if along == 0 else 0.3)
+               for c1, c2, e1, e2 in zip(centres, centres[1:], extents, extents[1:]))
+
+
 _SIZES: dict[tuple[str, float, float], tuple[float, float]] = {}
 
 
-def _text_size(text: str, size: float, renderer) -> tuple[float, float]:
+def text_size(text: str, size: float, renderer) -> tuple[float, float]:
     """(width, height) in pixels of one line of text in the house font, cached: tick labels
     repeat across panels and figures."""
     key = (text, size, renderer.dpi)

@@ -289,13 +289,16 @@ def _moment(value: float) -> str:
     return f"{0.0 if abs(value) < 5e-7 else value:.6f}"
 
 
-def describe(record: dict) -> list[tuple[str, str]]:
-    """An info record (properties.properties) as (label, text) rows for people."""
+def describe(record: dict, lang: str = "en") -> list[tuple[str, str]]:
+    """An info record (properties.properties) as (label, text) rows for people, in English or
+    Chinese."""
+    from .i18n import tr
+
     if record.get("note"):
         return [("note", record["note"])]
 
     def yes(value) -> str:
-        return "yes" if value else "no"
+        return tr("yes" if value else "no", lang)
 
     zones = record["dead_zone"] or []
     moments = record["moments"]
@@ -311,14 +314,15 @@ def describe(record: dict) -> list[tuple[str, str]]:
         "zero_mean": "-" if record["zero_mean"] is None else yes(record["zero_mean"]),
         "identity_near_origin": yes(record["identity_near_origin"]),
         "saturates": f"{yes(record['saturates']['left'])}, {yes(record['saturates']['right'])}",
-        "dead_zone": " and ".join(_interval(a, b) for a, b in zones) or "nowhere",
+        "dead_zone": (" and " if lang == "en" else "、").join(_interval(a, b) for a, b in zones)
+        or tr("nowhere", lang),
         # to the quadrature's 1e-6, with no "-0.000000"
-        "moments": "- (f is not defined on the whole line)" if moments is None else
+        "moments": tr("- (f is not defined on the whole line)", lang) if moments is None else
         ", ".join(_moment(moments[k]) for k in ("mean", "mean_square", "derivative_mean_square")),
         "gain": "-" if record["gain"] is None else f"{record['gain']:.6f}",
         "torch_gain": "-" if record["torch_gain"] is None else f"{record['torch_gain']:.6f}",
     }
-    return [(label, texts[key]) for key, label in PROPERTY_LABELS]
+    return [(tr(label, lang), texts[key]) for key, label in PROPERTY_LABELS]
 
 
 def finite_values(value):
@@ -337,13 +341,25 @@ def info_json(records: Sequence[dict]) -> str:
     return json.dumps({"functions": finite_values(list(records))}, indent=1, allow_nan=False) + "\n"
 
 
-def info_table(records: Sequence[dict]) -> str:
-    """A property per row, a function per column, for comparing a few functions."""
-    headers = ["property"] + [r["function"] + "".join(f" {k}={v}" for k, v in r.get("swept", {}).items())
-                              for r in records]
-    columns = [describe(r) for r in records]
+def info_table(records: Sequence[dict], lang: str = "en") -> str:
+    """A property per row, a function per column, for comparing a few functions; columns line
+    up in a terminal, where a Chinese character takes two cells."""
+    from .i18n import tr
+
+    headers = [tr("property", lang)] + [
+        r["function"] + "".join(f" {k}={v}" for k, v in r.get("swept", {}).items())
+        for r in records]
+    columns = [describe(r, lang) for r in records]
     labels = [label for label, _ in max(columns, key=len)]
     rows = [[label] + [dict(column).get(label, "") for column in columns] for label in labels]
-    widths = [max(len(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
-    lines = ["  ".join(str(c).ljust(w) for c, w in zip(row, widths)).rstrip() for row in [headers, *rows]]
+    widths = [max(cells(str(row[i])) for row in [headers, *rows]) for i in range(len(headers))]
+    lines = ["  ".join(str(c) + " " * (w - cells(str(c))) for c, w in zip(row, widths)).rstrip()
+             for row in [headers, *rows]]
     return "\n".join(lines) + "\n"
+
+
+def cells(text: str) -> int:
+    """The terminal cells that text takes: two for a wide (CJK) character."""
+    import unicodedata
+
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)

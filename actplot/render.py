@@ -7,6 +7,7 @@ import gc
 import io
 import math
 import os
+import re
 import textwrap
 import warnings
 from dataclasses import dataclass, replace
@@ -14,7 +15,7 @@ from typing import Sequence
 
 import matplotlib
 import numpy as np
-from matplotlib import cbook
+from matplotlib import cbook, ticker
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import SymLogNorm
 from matplotlib.figure import Figure
@@ -22,7 +23,9 @@ from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 from . import functions, i18n, layout, themes
 from .errors import ComputeError, SpecError
-from .spec import PANEL_SIZE, FigureSpec, Series, figure_size, grid_shape, minimum_size
+from .spec import (PANEL_SIZE, FigureSpec, Series, figure_size, function_cell, grid_shape,
+                   MAX_LEGEND_CURVES, RASTER_FORMATS, is_many_numbers, minimum_size, overlay_legend_columns,
+                   panels_per_function)
 
 # Each depth also gets its own dashes and a thinner line than the one before, so curves that
 # coincide (relu is the same for every K) stay visible under one another, in grey scale too.
@@ -43,6 +46,7 @@ STYLE = {
     "svg.hashsalt": "actplot",  # fixed ids: same input, same SVG bytes
     "svg.fonttype": "path",
     "pdf.fonttype": 42,
+    "ps.fonttype": 42,  # EPS text stays text that a journal's tools can read
 }
 FONT_KEYS = ("font.size", "axes.titlesize", "axes.labelsize", "xtick.labelsize", "ytick.labelsize",
              "legend.fontsize")
@@ -79,6 +83,7 @@ class Look:
     style: str | None = None
     lang: str = "en"
     cjk: bool = False
+    svg_text: bool = False
 
     @property
     def palette(self) -> themes.Palette:
@@ -100,12 +105,13 @@ def _style_settings(style: str | None) -> dict:
     return _STYLES[style]
 
 
-def look_of(spec: FigureSpec, series: Sequence[Series] = ()) -> Look:
-    """The look that a spec asks for; CJK is needed for Chinese labels or any CJK text."""
+def look_of(spec, series: Sequence[Series] = ()) -> Look:
+    """The look that a spec (a plot's or a fit's) asks for; CJK is needed for Chinese labels or
+    any CJK text."""
     texts = [spec.title, spec.xlabel, spec.ylabel,
              *(functions.label(s.function) for s in series), *(spec.functions or ())]
     cjk = spec.lang == "zh" or i18n.has_cjk(*texts)
-    return Look(spec.theme, spec.style, spec.lang, cjk)
+    return Look(spec.theme, spec.style, spec.lang, cjk, spec.svg_text)
 
 
 def palette() -> themes.Palette:
@@ -128,6 +134,8 @@ def house_style(scale: float = 1.0, look: Look | None = None):
     for key in FONT_KEYS:
         rc[key] = _points(rc[key], rc["font.size"]) * scale
     rc["lines.linewidth"] = float(rc["lines.linewidth"]) * max(scale, 0.7)
+    if look.svg_text:  # text as <text> elements, to edit; paths (the default) look the same anywhere
+        rc["svg.fonttype"] = "none"
     if look.cjk:
         font = i18n.cjk_font()
         if font is not None:  # matplotlib falls back to it for the glyphs DejaVu Sans lacks
@@ -267,9 +275,56 @@ def formula_line(members: Sequence[Series]) -> str:
                      for formula, values in branches.items())
 
 
-def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3,
-                 swept: bool = False, members: Sequence[Series] = ()) -> str:
+# Parameters that change how a module runs, never what it computes: no title names them.
+MODULE_FLAGS = frozenset({"inplace"})
+# An imported function's formula is its own name, f(x) = h_swish(x): a title says nothing by it.
+NAME_ONLY_FORMULA = re.compile(r"\\mathrm\{[^{}]*\}\(x\)")
+
+
+def shown_params(series: Series, swept: bool) -> dict:
+    """The parameters a plain title names: those set away from their defaults (swept ones are in
+    the legend instead), never a module flag, and a training seed only when training."""
     entry = functions.entry(series.function)
+    defaults = entry.defaults()
+    return {p.name: series.params[p.name] for p in entry.params
+            if p.name in series.params and p.name not in MODULE_FLAGS
+            and not (swept and p.name in series.swept)
+            and series.params[p.name] != defaults.get(p.name)
+            and not (p.name == "seed" and not series.params.get("training"))}
+
+
+def param_label(function: str, name: str, value) -> str:
+    """One parameter as a figure shows it: its formula's symbol where it has one ($\\alpha$ = 0.1),
+    else its name."""
+    return f"{param_symbol(function, name)} = {_fmt(value)}"
+
+
+def _plain_title_lines(series: Series, composed: bool, swept: bool,
+                       members: Sequence[Series], lines_kept: int) -> list[str]:
+    """What a paper prints over a function's panel: its name (with the parameters set), then its
+    formula unless the formula is only the name again."""
+    name = shown_name(series.function) + (f" {tr('composed K times')}" if composed else "")
+    shown = shown_params(series, swept) if lines_kept > 1 else {}
+    if shown:
+        name += " (" + ", ".join(param_label(series.function, k, v) for k, v in shown.items()) + ")"
+    formula = formula_line(members or [series])
+    if NAME_ONLY_FORMULA.fullmatch(formula[len("$f(x) = "):-1]):
+        return [name]
+    return [name, formula]
+
+
+def _panel_title(series: Series, order: int, composed: bool, lines_kept: int = 3,
+                 swept: bool = False, members: Sequence[Series] = (), full: bool = False) -> str:
+    """A panel's title. Plain (the default), the function's panel has its name and formula and a
+    derivative's panel as many lines, so that the titles of a row line up; full adds the tool's
+    words and every parameter (--panel-titles full)."""
+    entry = functions.entry(series.function)
+    if not full:
+        lines = _plain_title_lines(series, composed, swept, members, lines_kept)
+        if order:
+            kind = tr("Jacobian diagonal") + " " if entry.vector else ""
+            lines = [tr(ORDER_NAMES[order]), kind + ORDER_LABELS[order]][-len(lines):]
+        return "\n".join(lines[:lines_kept])
     name = shown_name(series.function) + (f" {tr('composed K times')}" if composed else "")
     if order == 0:
         lines = [f"{name}: {tr('forward')}", formula_line(members or [series])]
@@ -493,9 +548,35 @@ def _frame_singularities(ax, members: Sequence[Series], orders: Sequence[int]) -
         ax.set_ylim(low - pad, high + pad)
 
 
+SUPERSCRIPTS = str.maketrans("-0123456789", "\u207b\u2070\u00b9\u00b2\u00b3\u2074\u2075\u2076"
+                                           "\u2077\u2078\u2079")
+
+
+class TimesTenFormatter(ticker.ScalarFormatter):
+    """matplotlib's tick labels, with the scale above the axis written as on paper (\u00d710\u2076),
+    not as "1e6", and without mathtext, which would cost every tick label a parse."""
+
+    def get_offset(self) -> str:
+        # matplotlib writes a scale as "1e6" and an offset after it as "+1e3" or "-2.5e-4"
+        return SCIENTIFIC.sub(_times_ten, super().get_offset())
+
+
+SCIENTIFIC = re.compile("(^|[+\u2212-])([0-9.]+)e([\u2212-]?[0-9]+)")
+
+
+def _times_ten(match: re.Match) -> str:
+    sign, mantissa, exponent = match.groups()
+    power = "10" + exponent.replace("\u2212", "-").translate(SUPERSCRIPTS)
+    if not sign and mantissa == "1":  # the scale: x10^6
+        return "\u00d7" + power
+    return f"{sign}{'' if mantissa == '1' else mantissa + chr(0xd7)}{power}"
+
+
 def _style_axes(ax, spec: FigureSpec, order: int) -> None:
     low, high = spec.range
     ax.set_xlim(low, high)
+    ax.xaxis.set_major_formatter(TimesTenFormatter())
+    ax.yaxis.set_major_formatter(TimesTenFormatter())
     colors, lines = palette(), themes.theme(_LOOK.theme).line_scale
     ax.axhline(0, color=colors.zero_line, lw=0.8 * lines, zorder=0.5)
     if low < 0 < high:
@@ -530,12 +611,23 @@ def _finish_axes(ax, spec: FigureSpec) -> None:
         elif (finite > 0).any():
             ax.set_yscale("log", nonpositive="mask")
         if spec.yscale == "log" and (finite <= 0).any():
-            panel = ax.get_title().split("\n")[0] or "a panel"
+            panel = layout.panel_name(ax)
             warnings.warn(f"--yscale log: {panel} has values <= 0, which a log axis cannot show, "
                           "so they are left out; --yscale symlog shows them", UserWarning,
                           stacklevel=2)
+    elif _integral(ax):  # a step's 0 and 1, not 0.0, 0.2, ..., 1.0
+        ax.yaxis.set_major_locator(ticker.MaxNLocator(
+            "auto", steps=[1, 2, 2.5, 5, 10], integer=True, min_n_ticks=2))
     if spec.ylim is not None:
         ax.set_ylim(*spec.ylim)
+
+
+def _integral(ax) -> bool:
+    """Whether every value the panel's curves draw is a whole number (and there are some)."""
+    drawn = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
+    values = np.concatenate([v for v in drawn if v.size > 2] or [np.array([])])
+    values = values[np.isfinite(values)]
+    return bool(values.size) and bool(np.all(values == np.round(values)))
 
 
 def _title(ax, spec: FigureSpec, text: str) -> None:
@@ -544,7 +636,10 @@ def _title(ax, spec: FigureSpec, text: str) -> None:
         return
     # y given: matplotlib then skips re-placing the title above top tick labels (there are none),
     # which measured every tick of the panel again at each draw
-    ax.set_title(text.split("\n")[0] if spec.panel_titles == "short" else text, y=1.0)
+    # bottom, not matplotlib's baseline: what hangs below the last line (softmax's Sigma_j
+    # under its fraction) then stays above the axes instead of crossing the top gridline
+    ax.set_title(text.split("\n")[0] if spec.panel_titles == "short" else text, y=1.0,
+                 va="bottom")
 
 
 def _draw_jacobian(fig, ax, series: Series, spec: FigureSpec) -> None:
@@ -576,12 +671,12 @@ def build_figure(series: Sequence[Series], spec: FigureSpec, figure: Figure | No
         warnings.warn(i18n.CJK_HINT, UserWarning, stacklevel=2)
     return fitted_figure(lambda fig, level: _draw_panels(fig, series, spec, level),
                          figure_size(spec), grid_shape(spec), minimum_size(spec), spec.dpi, figure,
-                         look)
+                         look, given_size=spec.size is not None)
 
 
 def fitted_figure(draw, size: tuple[float, float], shape: tuple[int, int],
                   smallest: tuple[float, float], dpi: int, figure: Figure | None = None,
-                  look: Look | None = None) -> Figure:
+                  look: Look | None = None, given_size: bool = True) -> Figure:
     """A figure of `size` inches, drawn by draw(figure, level) at the first level that fits."""
     width, height = size
     look = look or Look()
@@ -600,16 +695,26 @@ def fitted_figure(draw, size: tuple[float, float], shape: tuple[int, int],
         figure.clear()
         with house_style(level.scale, look):
             figure.set_layout_engine("constrained")  # colour bars are made for it
+            figure._actplot_dropped_legend = False
             draw(figure, level)
             problems = _lay_out(figure)
             if not problems:
+                if figure._actplot_dropped_legend:
+                    warnings.warn("the legend was left out: at this size it would cover the "
+                                  "panels; give a larger --size, or --legend none to say so",
+                                  UserWarning, stacklevel=3)
                 figure._actplot_scale = level.scale  # ticks made while saving need the same type
                 figure._actplot_look = look
                 figure.set_dpi(dpi)
                 return figure
+    advice = (f"--size {max(width, smallest[0]) * 1.25:.3g} "
+              f"{max(height, smallest[1]) * 1.25:.3g}")
+    if not given_size:
+        raise SpecError("functions", f"these panels do not fit legibly in the default "
+                                     f"{width:g} x {height:g} inches; give a larger size, such "
+                                     f"as {advice}, or fewer functions a figure")
     raise SpecError("size", f"{width:g} x {height:g} inches cannot hold these panels legibly; "
-                            f"try --size {max(width, smallest[0]) * 1.25:.3g} "
-                            f"{max(height, smallest[1]) * 1.25:.3g}")
+                            f"try {advice}")
 
 
 def _lay_out(figure: Figure) -> list[str]:
@@ -644,7 +749,70 @@ def _draw_panels(figure: Figure, series: Sequence[Series], spec: FigureSpec, lev
     {"overlay": _draw_overlay, "combined": _draw_combined}.get(spec.layout, _draw_rows)(
         figure, series, spec, level)
     if spec.title:
-        figure.suptitle(spec.title, fontsize=13 * level.scale)
+        figure_title(figure, spec.title, level)
+
+
+TITLE_POINTS = 13  # a figure's title at full size; smaller levels scale it
+SMALLEST_TITLE_POINTS = 6
+
+
+def figure_title(figure: Figure, text: str, level: FitLevel) -> None:
+    """The figure's title, wrapped at spaces to the figure's width (a formula in $...$ is never
+    split), and set smaller where one word alone is wider than the figure."""
+    size = TITLE_POINTS * level.scale
+    renderer = figure.canvas.get_renderer()
+    room = figure.bbox.width - 2 * layout.EDGE - 2.0
+
+    def width(line: str, points: float) -> float:
+        return layout.text_size(line, points, renderer)[0]
+
+    lines = []
+    for paragraph in text.split("\n"):
+        line = ""
+        for word in _title_words(paragraph):
+            trial = f"{line} {word}" if line else word
+            if line and width(trial, size) > room:
+                lines.append(line)
+                line = word
+            else:
+                line = trial
+        lines.append(line)
+    lines = [piece for line in lines for piece in _hard_wrapped(line, width(line, size), room)]
+    widest = max(width(line, size) for line in lines)
+    if widest > room:
+        size *= room / widest
+        if size < SMALLEST_TITLE_POINTS:
+            inches = figure.get_size_inches()[0]
+            raise SpecError("title", f"the title's formula is too wide for a {inches:.3g}-inch "
+                                     "figure even in small type; shorten it, break it over "
+                                     "lines (a newline between two $...$), or give a wider --size")
+    figure.suptitle("\n".join(lines), fontsize=size)
+
+
+def _hard_wrapped(line: str, width: float, room: float) -> list[str]:
+    """A line with no formula that is wider than the room, cut into pieces that fit (one
+    300-letter word); a formula cannot be cut, so its line is shrunk instead."""
+    if width <= room or "$" in line:
+        return [line]
+    step = max(int(len(line) * room / width * 0.95), 1)
+    return [line[i:i + step] for i in range(0, len(line), step)]
+
+
+def _title_words(text: str) -> list[str]:
+    """Words split at spaces, each $...$ formula kept as one word."""
+    words, current, math = [], "", False
+    for char in text:
+        if char == "$" and not current.endswith("\\"):
+            math = not math
+        if char == " " and not math:
+            if current:
+                words.append(current)
+            current = ""
+        else:
+            current += char
+    if current:
+        words.append(current)
+    return words
 
 
 def _groups(series: Sequence[Series]) -> list[list[Series]]:
@@ -654,20 +822,21 @@ def _groups(series: Sequence[Series]) -> list[list[Series]]:
 
 
 def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
-    """A row per function, a column per order (then the Jacobian)."""
+    """A row per function, a column per order (then the Jacobian); past MAX_GRID_ROWS functions
+    the rows wrap into blocks side by side."""
     groups = _groups(series)
-    columns = spec.order + 1 + (1 if spec.jacobian else 0)
-    axes = figure.subplots(len(groups), columns, squeeze=False, sharex="row")
-    for row, members in enumerate(groups):
+    bars = []
+    for panels, members in zip(_function_axes(figure, spec, len(groups)), groups):
         composed = members[0].compose is not None
         entry = functions.entry(members[0].function)
         styles, scale_bar = curve_styles(members, level)
         for order in range(spec.order + 1):
-            ax = axes[row][order]
+            ax = panels[order]
+            ax._actplot_name = f"{shown_name(members[0].function)} {ORDER_LABELS[order]}"
             _style_axes(ax, spec, order)
             _title(ax, spec, _panel_title(members[0], order, composed, level.title_lines,
-                                          members=members,
-                                          swept=bool(members[0].swept)))
+                                          members=members, swept=bool(members[0].swept),
+                                          full=spec.panel_titles == "full"))
             if order in members[0].missing:
                 ax.text(0.5, 0.5, _note(members[0].missing[order], level), transform=ax.transAxes,
                         ha="center", va="center", color=palette().note)
@@ -687,22 +856,60 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
             _finish_axes(ax, spec)
             _legend(ax, level, spec)
         if spec.jacobian:
-            _draw_jacobian(figure, axes[row][-1], members[0], spec)
+            _draw_jacobian(figure, panels[-1], members[0], spec)
         if scale_bar:
-            _colorbar(figure, axes[row][: spec.order + 1], *scale_bar)
+            bars.append((panels[: spec.order + 1], scale_bar))
+    _colorbars(figure, bars)
+
+
+def _function_axes(figure: Figure, spec: FigureSpec, count: int) -> list[list]:
+    """Each function's panels, left to right, placed by spec.function_cell; cells that no
+    function takes (the last block of a wrapped grid) are left empty."""
+    rows, columns = grid_shape(spec)
+    grid = figure.add_gridspec(rows, columns)
+    per = panels_per_function(spec)
+    axes = []
+    for index in range(count):
+        row, first = function_cell(spec, index)
+        panels = [figure.add_subplot(grid[row, first + k]) for k in range(per)]
+        for panel in panels[1:]:
+            panel.sharex(panels[0])
+        axes.append(panels)
+    return axes
+
+
+def _colorbars(figure: Figure, bars) -> None:
+    """One colour bar for all the panels whose sweeps share a scale (the same values of the same
+    parameter), rather than one a row."""
+    shared: dict = {}
+    for axes, (values, name) in bars:
+        shared.setdefault((tuple(values), name), []).extend(axes)
+    for (values, name), axes in shared.items():
+        _colorbar(figure, axes, values, name)
 
 
 def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
-    """One panel per order, every function (and sweep value) a curve on it."""
+    """One panel per order, every function (and sweep value) a curve on it. One function's
+    sweep is styled as in its own row (colour by the first parameter, dashes by the second);
+    several functions get a colour and dashes each. Past MAX_INSIDE_LEGEND curves, one legend
+    in columns beside the last panel names them all."""
     axes = figure.subplots(1, spec.order + 1, squeeze=False, sharex="row")[0]
-    colors = palette().compose
-    styles = [dict(color=colors[i % len(colors)], ls=COMPOSE_DASHES[i % len(COMPOSE_DASHES)],
-                   lw=_width(i, level), label=_curve_label(s, with_function=True))
-              for i, s in enumerate(series)]
+    scale_bar = None
+    if len(_groups(series)) == 1 and (series[0].swept or series[0].compose is not None):
+        styles, scale_bar = curve_styles(series, level)
+    else:
+        colors = palette().compose
+        several = len({s.function for s in series}) > 1
+        styles = [dict(color=colors[i % len(colors)], ls=COMPOSE_DASHES[i % len(COMPOSE_DASHES)],
+                       lw=_width(i, level),
+                       label=_curve_label(s, with_function=several or not (s.swept or s.compose)))
+                  for i, s in enumerate(series)]
+    columns = overlay_legend_columns(spec)
     for order, ax in enumerate(axes):
         _style_axes(ax, spec, order)
-        title = [tr(ORDER_NAMES[order]),
-                 ORDER_LABELS[order] + (f" {tr('by autograd')}" if order else "")]
+        full = spec.panel_titles == "full"
+        title = [tr(ORDER_NAMES[order] if order or full else "function"),
+                 ORDER_LABELS[order] + (f" {tr('by autograd')}" if order and full else "")]
         _title(ax, spec, "\n".join(title[: min(level.title_lines, 2)]))
         notes = []
         for member, style in zip(series, styles):
@@ -719,26 +926,46 @@ def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, le
             _pad_flat(ax, drawn, order)
             _frame_singularities(ax, drawn, [order])
         _finish_axes(ax, spec)
-        _legend(ax, level, spec)
+        if not columns:
+            _legend(ax, level, spec)
+        elif order == spec.order:
+            _legend(ax, level, spec, columns=columns)
+    if scale_bar:
+        _colorbars(figure, [(axes, scale_bar)])
+
+
+def _drawn_orders(order: int) -> str:
+    """What a combined panel shows, in words: more than one derivative is "its derivatives"."""
+    return ("f(x)", "f(x) and f\u2032(x)", "f(x) and its derivatives",
+            "f(x) and its derivatives")[order]
 
 
 # the dashes of f and of its first, second and third derivative on combined axes
 COMBINED_DASHES = ("-", (0, (6, 2)), (0, (6, 2, 1, 2)), (0, (1, 1.5)))
 
 
+# With two swept parameters, colour and dashes are theirs: f is drawn full, its derivatives
+# fainter and thinner (and paler each order).
+ORDER_WEIGHTS = (dict(alpha=1.0), dict(alpha=0.6), dict(alpha=0.45), dict(alpha=0.35))
+
+
 def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, level: FitLevel) -> None:
     """One panel per function with f and its derivatives on the same axes, as seed 003 draws
     them: a colour per order, or per sweep value with dashes per order."""
     groups = _groups(series)
-    axes = figure.subplots(len(groups), 1, squeeze=False)[:, 0]
+    axes = [panels[0] for panels in _function_axes(figure, spec, len(groups))]
+    bars = []
     for ax, members in zip(axes, groups):
         swept = bool(members[0].swept)
+        two_swept = len(members[0].swept) > 1
         _style_axes(ax, spec, 0)
         ax.set_ylabel(spec.ylabel if spec.ylabel is not None else
                       ", ".join(ORDER_LABELS[: spec.order + 1]))
+        full = spec.panel_titles == "full"
         lines = _panel_title(members[0], 0, False, level.title_lines, swept=swept,
-                             members=members).split("\n")
-        lines[0] = f"{shown_name(members[0].function)}: {tr('f(x) and its derivatives')}"
+                             members=members, full=full).split("\n")
+        head = shown_name(members[0].function) if full else lines[0]
+        lines[0] = f"{head}: {tr(_drawn_orders(spec.order))}"
         _title(ax, spec, "\n".join(lines))
         styles, scale_bar = curve_styles(members, level)
         notes = []
@@ -747,7 +974,10 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
                 notes.append(members[0].missing[order].replace("\n", " "))
                 continue
             for index, (member, style) in enumerate(zip(members, styles)):
-                if swept:
+                if two_swept:  # dashes tell the second parameter: the orders get weights
+                    style = dict(style, **ORDER_WEIGHTS[order], lw=style["lw"] * (
+                        1.0 if order == 0 else 0.6), label=style["label"] if order == 0 else None)
+                elif swept:
                     style = dict(style, ls=COMBINED_DASHES[order],
                                  label=style["label"] if order == 0 else None)
                 else:
@@ -756,11 +986,13 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
                 _draw_curve(ax, member, order, **style)
                 _mark_breakpoints(ax, member, order, level.scale, style["color"],
                                   labelled=not swept and index == 0)
-        if swept:  # which dashes are which order
+        if swept:  # which dashes (or weights) are which order
             for order in range(spec.order + 1):
                 if order not in members[0].missing:
-                    ax.plot([], [], color=palette().note, ls=COMBINED_DASHES[order],
-                            lw=1.5 * level.scale, label=ORDER_LABELS[order])
+                    look = ORDER_WEIGHTS[order] if two_swept else dict(ls=COMBINED_DASHES[order])
+                    ax.plot([], [], color=palette().note, label=ORDER_LABELS[order], **{
+                        "lw": 1.5 * level.scale * (1.0 if order == 0 or not two_swept else 0.6),
+                        **look})
         if notes:
             ax.text(0.03, 0.95, _note("\n".join(notes), level), transform=ax.transAxes,
                     fontsize=_note_size(), color=palette().note, va="top")
@@ -769,11 +1001,9 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
         _finish_axes(ax, spec)
         _legend(ax, level, spec)
         if scale_bar:
-            _colorbar(figure, [ax], *scale_bar)
+            bars.append(([ax], scale_bar))
+    _colorbars(figure, bars)
 
-
-MAX_LEGEND_CURVES = 8  # more compose depths get a sequential colour scale and a colour bar
-MAX_LEGEND_VALUES = 5  # and so does a swept parameter with more values than this
 
 
 def _width(index: int, level: FitLevel) -> float:
@@ -788,12 +1018,19 @@ def _note_size() -> float:
 
 
 def _curve_label(series: Series, with_function: bool = False) -> str:
-    parts = [f"{name} = {_fmt(value)}" for name, value in series.swept.items()]
+    """A curve's legend entry: its swept values by their formula symbols ($\\alpha$ = 0.1); the
+    function's name too where several functions share the panel."""
+    parts = [param_label(series.function, name, value) for name, value in series.swept.items()]
     if series.compose is not None:
         parts.append(f"K = {series.compose}")
     if not with_function:
         return ", ".join(parts)
     return shown_name(series.function) + (f" ({', '.join(parts)})" if parts else "")
+
+
+def param_symbol(function: str, name: str) -> str:
+    symbol = next((p.symbol for p in functions.entry(function).params if p.name == name), "")
+    return f"${symbol}$" if symbol else name
 
 
 def curve_styles(members: Sequence[Series], level: FitLevel):
@@ -807,14 +1044,14 @@ def curve_styles(members: Sequence[Series], level: FitLevel):
         keys, name = [m.compose for m in members], "K (times composed)"
         many = len(members) > MAX_LEGEND_CURVES
     else:
-        name = next(iter(members[0].swept))
-        keys = [m.swept[name] for m in members]
-        many = len(set(keys)) > MAX_LEGEND_VALUES and all(
-            isinstance(k, (int, float)) and not isinstance(k, bool) for k in keys)
+        swept = next(iter(members[0].swept))
+        name = param_symbol(members[0].function, swept)
+        keys = [m.swept[swept] for m in members]
+        many = is_many_numbers(keys)
     distinct = list(dict.fromkeys(keys))
     if many:
         norm = matplotlib.colors.Normalize(min(distinct), max(distinct))
-        colors = [matplotlib.colormaps["viridis"](norm(k)) for k in keys]
+        colors = [sweep_colormap()(norm(k)) for k in keys]
     else:
         cycle = palette().compose
         colors = [cycle[distinct.index(k) % len(cycle)] for k in keys]
@@ -851,8 +1088,21 @@ def _asymptotes(ax, series: Series) -> None:
 
 def _colorbar(figure: Figure, axes, values, name: str) -> None:
     mappable = matplotlib.cm.ScalarMappable(
-        matplotlib.colors.Normalize(min(values), max(values)), matplotlib.colormaps["viridis"])
+        matplotlib.colors.Normalize(min(values), max(values)), sweep_colormap())
     figure.colorbar(mappable, ax=list(axes), label=name, shrink=0.9)
+
+
+_SWEEP_COLORMAP: list = []
+SWEEP_COLORMAP_END = 0.85  # viridis past it fades to a yellow that is a hairline on white
+
+
+def sweep_colormap():
+    """viridis without its palest end: a sweep's last curve must show on white paper."""
+    if not _SWEEP_COLORMAP:
+        viridis = matplotlib.colormaps["viridis"]
+        _SWEEP_COLORMAP.append(matplotlib.colors.ListedColormap(
+            viridis(np.linspace(0.0, SWEEP_COLORMAP_END, 256)), name="actplot_sweep"))
+    return _SWEEP_COLORMAP[0]
 
 
 def _note(text: str, level: FitLevel, last_line_only: bool = False) -> str:
@@ -864,19 +1114,23 @@ def _note(text: str, level: FitLevel, last_line_only: bool = False) -> str:
     return textwrap.fill(lines[-1] if last_line_only else " ".join(lines), 20)
 
 
-def _legend(ax, level: FitLevel, spec: FigureSpec | None = None) -> None:
+def _legend(ax, level: FitLevel, spec: FigureSpec | None = None, columns: int = 0) -> None:
     """The panel's legend: inside, where layout.place_legends finds it covers no curve or
-    marker (--legend best), beside the panel (outside), or none."""
+    marker (--legend best), beside the panel (outside, or in `columns` columns), or none. One
+    that does not fit even the smallest type is left out, and build_figure says so."""
     handles, labels = ax.get_legend_handles_labels()
     mode = spec.legend if spec is not None else "best"
-    if not handles or level.legend is None or mode == "none":
+    if not handles or mode == "none":
+        return
+    if level.legend is None:
+        ax.figure._actplot_dropped_legend = True
         return
     if level.legend == "short":
         short = {tr(k): tr(v) for k, v in SHORT_LABELS.items()}
         labels = [short.get(text, text) for text in labels]
-    if mode == "outside":
+    if mode == "outside" or columns:
         legend = ax.legend(handles, labels, loc="upper left", bbox_to_anchor=(1.02, 1.0),
-                           borderaxespad=0.0, frameon=True, framealpha=0.85)
+                           borderaxespad=0.0, frameon=True, framealpha=0.85, ncols=max(columns, 1))
         legend._actplot_outside = True
         return
     legend = ax.legend(handles, labels, loc="upper left", frameon=True, framealpha=0.85)
@@ -911,7 +1165,7 @@ def misfits(figure: Figure) -> list[str]:
     smallest = (MIN_AXES_SHARE * figure.bbox.width / columns,
                 MIN_AXES_SHARE * figure.bbox.height / rows)
     for ax in figure.axes:
-        name = ax.get_title().split("\n")[0] or "a colour bar"
+        name = layout.panel_name(ax, "a colour bar")
         if tight[ax] is not None and outside(tight[ax], figure.bbox):
             problems.append(f"{name} reaches outside the figure")
         if ax.get_title():
@@ -975,9 +1229,6 @@ def save_metadata(fmt: str) -> dict:
     return {}
 
 
-RASTER_FORMATS = ("png",)
-
-
 @contextlib.contextmanager
 def whole_pixels(figure: Figure):
     """Within it, the figure is round(inches x dpi) pixels wide and high: Agg makes a canvas of
@@ -1003,7 +1254,44 @@ def save_figure(figure: Figure, path, fmt: str) -> None:
         # the figure's own dpi, never savefig's default 'figure', which means the dpi the figure
         # was created with (the layout's), not the one asked for
         with whole_pixels(figure) if fmt in RASTER_FORMATS else contextlib.nullcontext():
-            figure.savefig(path, format=fmt, dpi=figure.dpi, metadata=save_metadata(fmt))
+            if fmt == "eps":
+                _save_eps(figure, path)
+            else:
+                options = PIL_OPTIONS.get(fmt) or dict(metadata=save_metadata(fmt))
+                figure.savefig(path, format=fmt, dpi=figure.dpi, **options)
+
+
+# Pillow's settings for the raster formats besides PNG: JPEG at print quality, TIFF compressed
+# losslessly, WebP lossless (line art; and lossy WebP's bytes vary between libwebp versions).
+PIL_OPTIONS = {"jpg": dict(pil_kwargs={"quality": 95}),
+               "tiff": dict(pil_kwargs={"compression": "tiff_lzw"}),
+               "webp": dict(pil_kwargs={"lossless": True})}
+EPS_DATE = re.compile(rb"^%%CreationDate: [^\n]*\n", re.MULTILINE)
+
+
+def _save_eps(figure: Figure, path) -> None:
+    """EPS without the date matplotlib always writes (unless SOURCE_DATE_EPOCH names one) and
+    without its version: same figure, same bytes."""
+    import logging
+
+    buffer = io.BytesIO()
+    # PostScript has no transparency: a legend's translucent frame comes out opaque, which is
+    # what a journal's EPS should have, so matplotlib's log line about it is not passed on
+    ps_log = logging.getLogger("matplotlib.backends.backend_ps")
+    level = ps_log.level
+    ps_log.setLevel(logging.ERROR)
+    try:
+        figure.savefig(buffer, format="eps", dpi=figure.dpi, metadata={"Creator": "actplot"})
+    finally:
+        ps_log.setLevel(level)
+    data = buffer.getvalue()
+    if "SOURCE_DATE_EPOCH" not in os.environ:
+        data = EPS_DATE.sub(b"", data, count=1)
+    if hasattr(path, "write"):
+        path.write(data)
+    else:
+        with open(path, "wb") as handle:
+            handle.write(data)
 
 
 def release(figure: Figure) -> None:

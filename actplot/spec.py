@@ -15,7 +15,9 @@ from .registry import SEED_MAX
 
 DTYPES = ("float32", "float64", "float16", "bfloat16")
 DTYPE_MAX = {"float16": 65504.0, "bfloat16": 3.3895e38, "float32": 3.4028e38, "float64": 1.7976e308}
-FIGURE_FORMATS = ("png", "svg", "pdf")
+FIGURE_FORMATS = ("png", "svg", "pdf", "eps", "jpg", "tiff", "webp")
+RASTER_FORMATS = ("png", "jpg", "tiff", "webp", "gif")  # pixels: the megapixel budget holds
+FORMAT_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
 DATA_FORMATS = ("csv", "json")
 FORMATS = FIGURE_FORMATS + DATA_FORMATS
 STDOUT = "-"  # -o - writes the figure or the data to standard output, as Unix tools do
@@ -73,8 +75,24 @@ class _Parameterised:
         return sweep_variants(self, function)
 
 
+@dataclass(frozen=True, kw_only=True)
+class LookOptions:
+    """How a figure looks (themes.py, render.py): shared by plots and fits, set by build_look."""
+
+    theme: str = "default"
+    style: str | None = None
+    ylim: tuple[float, float] | None = None
+    yscale: str = "linear"
+    legend: str = "best"
+    xlabel: str | None = None
+    ylabel: str | None = None
+    panel_titles: str = "plain"
+    lang: str = "en"
+    svg_text: bool = False  # SVG text kept as <text>, editable in Inkscape or Illustrator
+
+
 @dataclass(frozen=True)
-class FigureSpec(_Parameterised):
+class FigureSpec(LookOptions, _Parameterised):
     functions: tuple[str, ...]
     params: Mapping[str, Mapping[str, Any]]  # every parameter of every function, resolved
     # function -> swept parameters; params then holds each one's first value
@@ -91,16 +109,6 @@ class FigureSpec(_Parameterised):
     title: str | None = None
     size: tuple[float, float] | None = None
     dpi: int = DEFAULT_DPI
-    # how it looks (themes.py, render.py)
-    theme: str = "default"
-    style: str | None = None
-    ylim: tuple[float, float] | None = None
-    yscale: str = "linear"
-    legend: str = "best"
-    xlabel: str | None = None
-    ylabel: str | None = None
-    panel_titles: str = "full"
-    lang: str = "en"
 
 
 def sweep_variants(spec: "FigureSpec | FitSpec", function: str) -> list[dict[str, Any]]:
@@ -307,7 +315,7 @@ def _valid_parameters(functions: Sequence[str]) -> str:
 
 
 LOOK_OPTIONS = ("theme", "style", "ylim", "yscale", "legend", "xlabel", "ylabel", "panel_titles",
-                "lang")
+                "lang", "svg_text")
 BUILD_OPTIONS = ("params", "range", "points", "grad", "order", "device", "dtype", "at", "compose",
                  "jacobian", "train", "seed", "title", "size", "dpi", "layout", *LOOK_OPTIONS)
 
@@ -434,13 +442,14 @@ def build_spec(
 MAX_TITLE = 500
 YSCALES = ("linear", "symlog", "log")
 LEGENDS = ("best", "outside", "none")
-PANEL_TITLES = ("full", "short", "none")
+PANEL_TITLES = ("plain", "full", "short", "none")
 LANGUAGES = ("en", "zh")  # the words of i18n.ZH
 
 
 def build_look(theme: str = "default", style: str | None = None, ylim: Sequence[float] | None = None,
                yscale: str = "linear", legend: str = "best", xlabel: str | None = None,
-               ylabel: str | None = None, panel_titles: str = "full", lang: str = "en") -> dict:
+               ylabel: str | None = None, panel_titles: str = "plain", lang: str = "en",
+               svg_text: bool = False) -> dict:
     """The options of how a figure looks, checked; shared by figures, galleries and fits."""
     from .themes import check_style, check_theme
 
@@ -471,7 +480,8 @@ def build_look(theme: str = "default", style: str | None = None, ylim: Sequence[
     return dict(theme=check_theme(theme), style=check_style(style), ylim=ylim, yscale=yscale,
                 legend=choice("legend", legend, LEGENDS), panel_titles=choice(
                     "panel_titles", panel_titles, PANEL_TITLES),
-                lang=choice("lang", lang, LANGUAGES), **labels)
+                lang=choice("lang", lang, LANGUAGES), svg_text=_flag("svg_text", svg_text),
+                **labels)
 
 
 def _size(size: Any) -> tuple[float, float] | None:
@@ -511,14 +521,100 @@ def _check_param_fits(function: str, parameter, value: Any, dtype: str) -> None:
                                   f"torch; use {bound}, or --dtype float64")
 
 
+# Past these, a figure made without --size would not stay legible on a page: rows of panels
+# at MIN_PANEL_SIZE with a title fill DEFAULT_MAX_HEIGHT, and six panels make a landscape page.
+MAX_GRID_ROWS = 8
+MAX_GRID_COLUMNS = 6
+
+
+def panels_per_function(spec: FigureSpec) -> int:
+    """The panels that each function takes side by side: one per order and the Jacobian, or
+    one (f and its derivatives together) in the combined layout."""
+    if spec.layout == "combined":
+        return 1
+    return spec.order + 1 + (1 if spec.jacobian else 0)
+
+
+def function_places(spec: FigureSpec) -> tuple[int, int]:
+    """(rows, functions per row): past MAX_GRID_ROWS functions, they wrap into blocks side by
+    side rather than making a figure taller than a page; the combined layout, one panel a
+    function, makes a grid as square as its count allows (three and fewer stay on one row)."""
+    count = len(spec.functions)
+    if spec.layout == "combined":
+        across = count if count <= 3 else math.ceil(math.sqrt(count))
+    else:
+        across = math.ceil(count / MAX_GRID_ROWS)
+    return math.ceil(count / across), across
+
+
 def grid_shape(spec: FigureSpec) -> tuple[int, int]:
-    """(rows, columns) of panels. rows: a row per function, a column per order, then the
-    Jacobian; overlay: one row, a column per order; combined: a row per function, one column."""
+    """(rows, columns) of panels. rows: a row per function (wrapped into blocks side by side
+    past MAX_GRID_ROWS), a column per order, then the Jacobian; overlay: one row, a column per
+    order; combined: a grid of one panel a function."""
     if spec.layout == "overlay":
         return 1, spec.order + 1
+    rows, across = function_places(spec)
+    return rows, across * panels_per_function(spec)
+
+
+def function_cell(spec: FigureSpec, index: int) -> tuple[int, int]:
+    """The row and first column of the index-th function's panels: down each block of rows,
+    then on to the next block to the right; the combined layout's grid reads left to right."""
+    rows, across = function_places(spec)
     if spec.layout == "combined":
-        return len(spec.functions), 1
-    return len(spec.functions), spec.order + 1 + (1 if spec.jacobian else 0)
+        return index // across, index % across
+    return index % rows, index // rows * panels_per_function(spec)
+
+
+MAX_INSIDE_LEGEND = 8  # curves an overlay's legend names inside a panel; past it, beside it
+OVERLAY_LEGEND_ROWS = 14
+LEGEND_COLUMN_WIDTH = 1.6  # inches: a column of names such as "soft_exponential" at legend type
+
+
+def overlay_legend_columns(spec: FigureSpec) -> int:
+    """Columns of the one legend beside an overlay's last panel; 0 when its curves are few
+    enough for a legend inside each panel."""
+    if spec.layout != "overlay" or spec.legend == "none":
+        return 0
+    curves = curve_count(spec)
+    if curves <= MAX_INSIDE_LEGEND or len(spec.functions) == 1 and colour_scaled(
+            spec, spec.functions[0]):
+        return 0
+    return math.ceil(curves / OVERLAY_LEGEND_ROWS)
+
+
+MAX_LEGEND_CURVES = 8  # more compose depths get a sequential colour scale and a colour bar
+MAX_LEGEND_VALUES = 5  # and so does a swept parameter with more values than this
+
+
+def colour_scaled(spec: FigureSpec, function: str) -> bool:
+    """Whether a function's curves are told apart by a colour bar rather than a legend: more
+    compose depths than a legend holds, or a first swept parameter with many numeric values."""
+    if spec.compose:
+        return len(spec.compose) > MAX_LEGEND_CURVES
+    sweeps = spec.sweeps.get(function, ())
+    return bool(sweeps) and is_many_numbers(sweeps[0].values)
+
+
+def is_many_numbers(values) -> bool:
+    return len(set(values)) > MAX_LEGEND_VALUES and all(
+        isinstance(v, (int, float)) and not isinstance(v, bool) for v in values)
+
+
+def _check_page(spec: FigureSpec) -> None:
+    """A figure without --size stays a page: more panels than that is a usage error that says
+    how to draw them, never a silent 80-inch image."""
+    rows, columns = grid_shape(spec)
+    if spec.size is not None or columns <= MAX_GRID_COLUMNS or spec.layout == "overlay":
+        return
+    count = len(spec.functions)
+    per = panels_per_function(spec)
+    fits = MAX_GRID_ROWS * max(MAX_GRID_COLUMNS // per, 1)
+    raise SpecError("functions", f"{count} functions with {per} panel{'s' if per > 1 else ''} "
+                                 f"each make a {rows} x {columns} grid, more than a page holds "
+                                 f"legibly (at most {fits} functions here); split them over "
+                                 "several figures (a batch spec with a [[figure]] each, or "
+                                 "actplot gallery), use --layout overlay, or give --size")
 
 
 def curve_count(spec: FigureSpec) -> int:
@@ -531,6 +627,7 @@ def minimum_size(spec: FigureSpec) -> tuple[float, float]:
     rows, columns = grid_shape(spec)
     if spec.legend == "outside":
         columns += 0.6  # each row's legend beside its last panel
+    columns += overlay_legend_columns(spec) * LEGEND_COLUMN_WIDTH / MIN_PANEL_SIZE[0]
     title = TITLE_HEIGHT if spec.title else 0.0
     return (round(MIN_PANEL_SIZE[0] * columns, 1),
             round(MIN_PANEL_SIZE[1] * rows + title, 1))
@@ -552,6 +649,7 @@ def figure_size(spec: FigureSpec) -> tuple[float, float]:
         panel_height = min(panel_height, width / columns * 0.9) if columns > 2 else panel_height
     if spec.legend == "outside":
         width += 0.3 * panel_width * (1 if look.width is None else 0) + 1.6
+    width += overlay_legend_columns(spec) * LEGEND_COLUMN_WIDTH
     height = min(panel_height * rows + 0.4, DEFAULT_MAX_HEIGHT)
     return (width, max(height, minimum_size(spec)[1]) + title)
 
@@ -589,7 +687,9 @@ def check_pixels(spec, fmt: str) -> None:
     before computing. Data outputs hold far more per point than a figure: their memory too."""
     if fmt in ("json", "csv") and isinstance(spec, FigureSpec):
         check_memory(spec, "data")
-    if fmt not in ("png", "gif"):
+    elif isinstance(spec, FigureSpec):
+        _check_page(spec)
+    if fmt not in RASTER_FORMATS:
         return
     width, height = (fit_size(spec) if isinstance(spec, FitSpec) else
                      depth_size(spec) if isinstance(spec, DepthSpec) else figure_size(spec))
@@ -612,7 +712,9 @@ def check_pixels(spec, fmt: str) -> None:
 
 
 def output_format(output: str | None, fmt: str | None, formats: Sequence[str] = FORMATS) -> str:
-    """The format named by --format or by the output's extension; png when neither says."""
+    """The format named by --format or by the output's extension (.jpeg is jpg, .tif tiff); png
+    when the output is stdout or the default name. A name with no extension is an error, not a
+    PNG silently called `name`."""
     if fmt is not None and not isinstance(fmt, str):
         raise SpecError("format", f"format must be text such as png or svg, not {fmt!r}")
     suffix = None
@@ -620,14 +722,19 @@ def output_format(output: str | None, fmt: str | None, formats: Sequence[str] = 
         name = str(output).rsplit("/", 1)[-1]
         if "." in name.lstrip("."):
             suffix = name.rsplit(".", 1)[1].lower()
+            suffix = FORMAT_ALIASES.get(suffix, suffix)
     if fmt is not None:
-        fmt = fmt.lower()
+        fmt = FORMAT_ALIASES.get(fmt.lower(), fmt.lower())
         if fmt not in formats:
             raise SpecError("format", f"unknown format '{fmt}'; supported: {', '.join(formats)}")
         if suffix is not None and suffix != fmt:
             raise SpecError("format", f"'{fmt}' disagrees with the output's extension '.{suffix}'")
         return fmt
     if suffix is None:
+        if output and str(output) != STDOUT:
+            raise SpecError("output", f"'{output}' has no extension to say its format; name "
+                                      f"one of {', '.join('.' + f for f in formats)} (or give "
+                                      "--format)")
         return "png"
     if suffix not in formats:
         raise SpecError("output", f"unknown output format '.{suffix}'; use one of "
@@ -653,7 +760,7 @@ MAX_FIT_WORK = 10**10
 
 
 @dataclass(frozen=True)
-class FitSpec(_Parameterised):
+class FitSpec(LookOptions, _Parameterised):
     """`actplot fit`: a 1 -> hidden -> 1 network per function (and sweep value) and seed, trained
     full-batch on the target over the range."""
 
@@ -681,7 +788,7 @@ class FitSpec(_Parameterised):
 
 FIT_OPTIONS = ("params", "target", "range", "points", "hidden", "steps", "optimizer", "lr", "seed",
                "seeds", "tol", "frames", "device", "dtype", "title", "size", "dpi",
-               "pre_activations")
+               "pre_activations", *LOOK_OPTIONS)
 
 
 def parse_seeds(text: str) -> tuple[int, ...]:
@@ -712,7 +819,7 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
                    seed: int | None = None, seeds: Any = None, tol: float = 1e-3, frames: int = 60,
                    device: str = "auto", dtype: str = "float32", title: str | None = None,
                    size: Sequence[float] | None = None, dpi: int = DEFAULT_DPI,
-                   pre_activations: bool = False) -> FitSpec:
+                   pre_activations: bool = False, **look: Any) -> FitSpec:
     """Validate a fit request without torch; SpecError naming the field."""
     from .expressions import parse
 
@@ -761,7 +868,7 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
         device=_text("device", device, "text such as cpu or cuda:0"), dtype=dtype,
         title=_title(title), size=_size(size),
         dpi=_integer("dpi", dpi, 10, 2400, "dpi"), shown_seed=shown_seed,
-        pre_activations=_flag("pre_activations", pre_activations))
+        pre_activations=_flag("pre_activations", pre_activations), **build_look(**look))
     rows, columns = fit_grid_shape(spec)
     smallest = (round(MIN_PANEL_SIZE[0] * columns, 1), round(MIN_PANEL_SIZE[1] * rows, 1))
     if spec.size and (spec.size[0] < smallest[0] or spec.size[1] < smallest[1]):
@@ -961,3 +1068,10 @@ def depth_size(spec: DepthSpec) -> tuple[float, float]:
         return PANEL_SIZE[0] * columns + 0.6, PANEL_SIZE[1] + 0.6 + (TITLE_HEIGHT if spec.title
                                                                     else 0.0)
     return PANEL_SIZE[0] * columns, 2.8 * rows + (TITLE_HEIGHT if spec.title else 0.0)
+
+
+# The keys of a batch spec's tables, checked by batch.py and listed by `actplot batch --help`:
+# each is what its command's options build, with the functions and where the output goes.
+FIGURE_KEYS = ("functions", "output", "format", *BUILD_OPTIONS)
+FIT_KEYS = ("functions", "output", "format", *FIT_OPTIONS)
+DEPTH_KEYS = ("functions", "output", "format", *DEPTH_OPTIONS)

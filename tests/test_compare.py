@@ -149,13 +149,13 @@ def test_seed_003_figure():
         assert_line_follows(value, _true(f), f"alpha={alpha} f")
         assert_line_follows(slope, _true(sp.diff(f, X)), f"alpha={alpha} f'")
     legend = [t.get_text() for t in ax.get_legend().get_texts()]
-    assert legend[:3] == ["negative_slope = 0", "negative_slope = 0.1", "negative_slope = 1"]
+    assert legend[:3] == ["$\\alpha$ = 0", "$\\alpha$ = 0.1", "$\\alpha$ = 1"]
     assert {"f(x)", "f\u2032(x)"} <= set(legend)
 
 
 def test_six_values_and_more_get_a_colour_bar_not_a_legend():
     figure = actplot.plot("elu", params={"alpha": [0.25 * k for k in range(1, 9)]}, grad=True)
-    bars = [ax for ax in figure.axes if ax.get_ylabel() == "alpha"]
+    bars = [ax for ax in figure.axes if ax.get_ylabel() == "$\\alpha$"]
     assert len(bars) == 1
     for ax in figure.axes[:2]:  # the markers' legend may stay; no entry per value
         legend = ax.get_legend()

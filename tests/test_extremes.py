@@ -218,7 +218,7 @@ def test_log_scale_says_which_panel_loses_values(invoke, tmp_path):
     assert result.exit_code == 0
     lines = result.stderr.splitlines()
     assert len(lines) == 2 and all("has values <= 0" in line for line in lines)
-    assert "leaky_relu: forward" in lines[0] and "tanh: forward" in lines[1]
+    assert "leaky_relu f(x) has" in lines[0] and "tanh f(x) has" in lines[1]
 
 
 # ---- temps, indexes, output cut short ------------------------------------------------------------

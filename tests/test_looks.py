@@ -193,8 +193,10 @@ def test_an_asymptote_on_the_zero_axis_gets_no_legend_entry():
 
 
 def test_numbers_in_titles_are_rounded_for_people():
-    title = actplot.plot("rrelu").axes[0].get_title()
-    assert "0.3333" in title and "0.33333" not in title
+    full = actplot.plot("rrelu", panel_titles="full").axes[0].get_title()
+    assert "0.3333" in full and "0.33333" not in full
+    plain = actplot.plot("leaky_relu", params={"negative_slope": 1 / 3}).axes[0].get_title()
+    assert plain.split("\n")[0] == "leaky_relu ($\\alpha$ = 0.3333)"
 
 
 # ---- languages --------------------------------------------------------------------------------
@@ -240,9 +242,13 @@ def run_actplot_in_process(args):
 def test_lang_zh_puts_titles_labels_and_legends_in_chinese():
     figure = actplot.plot("relu", grad=True, lang="zh")
     titles = [ax.get_title() for ax in figure.axes]
-    assert titles[0].startswith("relu: 前向") and titles[1].startswith("relu: 一阶导数")
+    assert titles[0].startswith("relu\n") and titles[1] == "一阶导数\nf\u2032(x)"
     assert "不可导点" in _legend_texts(figure)
-    english = actplot.plot("relu", grad=True)
+    full = actplot.plot("relu", grad=True, lang="zh", panel_titles="full")
+    # Chinese tutorials head the function's panel 函数, not 前向 ("forward")
+    assert full.axes[0].get_title().startswith("relu: 函数")
+    assert full.axes[1].get_title().startswith("relu: 一阶导数")
+    english = actplot.plot("relu", grad=True, panel_titles="full")
     assert english.axes[0].get_title().startswith("relu: forward")
 
 
@@ -308,4 +314,4 @@ def test_an_expression_named_in_chinese_titles_its_figure(tmp_path, monkeypatch)
         result = run_actplot_in_process(["平滑 = x * sigmoid(x)", "--grad", "--dpi", "50"])
     assert result.exit_code == 0, result.output
     assert result.stdout.strip() == "平滑.png" and (tmp_path / "平滑.png").stat().st_size > 0
-    assert actplot.plot("平滑 = x * sigmoid(x)").axes[0].get_title().startswith("平滑: forward")
+    assert actplot.plot("平滑 = x * sigmoid(x)").axes[0].get_title().startswith("平滑\n")
