@@ -40,6 +40,7 @@ class Job:
     relative: str  # output path below root
     fmt: str
     confined: bool = True  # written through root's descriptor; False with --allow-outside
+    described: bool = False  # a gallery's: its info record is computed where it is drawn
 
     @property
     def path(self) -> Path:
@@ -185,7 +186,7 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
         label = f"{path.name}: figure {number}" + (f" ({name})" if name else "")
         spec, output, fmt = _spec_from_table(merged, label)
         try:
-            fmt = output_format(output, fmt)
+            fmt = output_format(root / output if output else None, fmt)  # a folder is said so
             if spec.at is not None and fmt in FIGURE_FORMATS:
                 raise SpecError("at", "gives data; write it to a .csv or .json output, or use "
                                       "range for a figure")
@@ -228,7 +229,8 @@ def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,
                 raise SpecError(key, f"{key} must be text, not {table[key]!r}")
         options = {k: v for k, v in table.items() if k not in ("functions", "output", "format")}
         spec = build(table["functions"], **options)
-        fmt = output_format(table.get("output"), table.get("format"), formats)
+        output = table.get("output")
+        fmt = output_format(root / output if output else None, table.get("format"), formats)
         check_pixels(spec, fmt)
         from .render import check_texts
 
@@ -249,18 +251,32 @@ def gallery_jobs(out_dir: str | os.PathLike, fmt: str = "svg", grad: bool = Fals
     """A figure per built-in; `look` (theme, style, lang...) applies to each."""
     if fmt not in FIGURE_FORMATS:
         raise SpecError("format", f"gallery figures are {', '.join(FIGURE_FORMATS)}, not {fmt}")
-    specs = {name: build_spec([name], grad=grad, dpi=dpi, **look) for name in REGISTRY}
+    specs = {name: build_spec([name], grad=grad, dpi=dpi, **look) for name in gallery_names()}
     for spec in specs.values():
         check_pixels(spec, fmt)
     root = _output_root(out_dir)
-    return [Job(f"gallery: {name}", spec, root, f"{name}.{fmt}", fmt) for name, spec in specs.items()]
+    return [Job(f"gallery: {name}", spec, root, f"{name}.{fmt}", fmt, described=True)
+            for name, spec in specs.items()]
+
+
+def gallery_names() -> list[str]:
+    """Every function a gallery draws: the built-ins, then the installed plugins' functions."""
+    from .entrypoints import plugins
+
+    return [*REGISTRY, *sorted({p.entry.name for p in plugins().values()} - set(REGISTRY))]
 
 
 def _load_manifest(root: Path) -> dict[str, str]:
+    return dict(load_manifest_data(root).get("figures", {}))
+
+
+def load_manifest_data(root: Path) -> dict:
+    """The manifest: each figure's key, a gallery's info records (by figure, with the key they
+    were computed for) and the key of the index pages; {} when there is none or it is unreadable."""
     try:
-        data = json.loads((root / MANIFEST).read_text(encoding="utf-8"))
-        return dict(data.get("figures", {}))
-    except (OSError, ValueError, AttributeError, TypeError):
+        data = json.loads((Path(root) / MANIFEST).read_text(encoding="utf-8"))
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
         return {}
 
 
@@ -281,21 +297,53 @@ def _manifest_lock(root: Path):
         os.close(descriptor)  # releases the lock
 
 
-def _record(root: Path, relative: str, key: str) -> None:
-    """Merge one figure's entry into the manifest on disk, under the lock, so that another run's
-    entries written meanwhile are kept."""
+def _record(root: Path, relative: str, key: str, record: dict | None = None) -> None:
+    """Merge one figure's entry (and a gallery figure's info record) into the manifest on disk,
+    under the lock, so that another run's entries written meanwhile are kept."""
+    def change(data: dict) -> None:
+        data.setdefault("figures", {})[relative] = key
+        if record is not None:
+            data.setdefault("properties", {})[relative] = {"key": key, "record": record}
+
+    update_manifest(root, change)
+
+
+def record_index(root: Path, key: str) -> None:
+    """Note that the index pages in `root` were written for `key` (gallery.index_key)."""
+    update_manifest(root, lambda data: data.__setitem__("index", key))
+
+
+def update_manifest(root: Path, change) -> None:
     with _manifest_lock(root):
-        figures = _load_manifest(root)
-        figures[relative] = key
-        text = json.dumps({"actplot": __version__, "figures": dict(sorted(figures.items()))},
-                          indent=1)
-        write_text_atomic(root / MANIFEST, text + "\n")
+        data = load_manifest_data(root)
+        change(data)
+        data = {"actplot": __version__, "figures": dict(sorted(data.get("figures", {}).items())),
+                **({"properties": dict(sorted(data["properties"].items()))}
+                   if data.get("properties") else {}),
+                **({"index": data["index"]} if data.get("index") else {})}
+        write_text_atomic(root / MANIFEST, json.dumps(data, indent=1) + "\n")
 
 
 def _confined(job: Job) -> str | None:
     """The folder a job's writes are confined to: its output root, unless the spec allowed
     writing outside it (--allow-outside)."""
     return str(job.root) if job.confined else None
+
+
+def describe_job(spec: FigureSpec, path: str, fmt: str, root: str | None = None):
+    """A gallery's figure: draw it, then compute its info record (actplot info) in the same
+    process, while torch is warm. (why it failed or None, the record or None)."""
+    error = render_job(spec, path, fmt, root)
+    if error is not None:
+        return error, None
+    from .output import finite_values
+    from .properties import properties
+
+    name = spec.functions[0]
+    try:
+        return None, finite_values(properties(name, dict(spec.params[name])))
+    except Exception:  # noqa: BLE001  (the index computes it again, and says why it fails)
+        return None, None
 
 
 def render_job(spec: FigureSpec, path: str, fmt: str, root: str | None = None) -> str | None:
@@ -437,10 +485,11 @@ def run(jobs: list[Job], workers: int = 1, force: bool = False, quiet: bool = Fa
         remove_stale_temps(folder)
     show_progress = not quiet and sys.stderr.isatty() and todo
 
-    def finished(job: Job, error: str | None) -> None:
+    def finished(job: Job, result) -> None:
+        error, record = result if isinstance(result, tuple) else (result, None)
         if error is None:
             summary.written.append(job)
-            _record(job.root, job.relative, job.key)
+            _record(job.root, job.relative, job.key, record)
         else:
             summary.failed.append((job, error))
             click.echo(f"Error: {printable(job.label)}: {printable(error)}", err=True)
@@ -452,12 +501,12 @@ def run(jobs: list[Job], workers: int = 1, force: bool = False, quiet: bool = Fa
             for job in todo:
                 if interrupt.requested:
                     raise click.Abort
-                finished(job, render_job(job.spec, str(job.path), job.fmt, _confined(job)))
+                finished(job, _work(job)(job.spec, str(job.path), job.fmt, _confined(job)))
                 bar.update(1)
         else:
             pool = _pool(min(workers, len(todo)))
             try:
-                futures = {pool.submit(render_job, j.spec, str(j.path), j.fmt, _confined(j)): j
+                futures = {pool.submit(_work(j), j.spec, str(j.path), j.fmt, _confined(j)): j
                            for j in todo}
                 pending = set(futures)
                 while pending:
@@ -465,10 +514,10 @@ def run(jobs: list[Job], workers: int = 1, force: bool = False, quiet: bool = Fa
                         pending, timeout=0.1, return_when=concurrent.futures.FIRST_COMPLETED)
                     for future in done:
                         try:
-                            error = future.result()
+                            result = future.result()
                         except Exception as crash:  # noqa: BLE001  (a worker died: OOM killer)
-                            error = f"the worker drawing it stopped ({type(crash).__name__})"
-                        finished(futures[future], error)
+                            result = f"the worker drawing it stopped ({type(crash).__name__})"
+                        finished(futures[future], result)
                         bar.update(1)
                     if interrupt.requested:
                         raise click.Abort
@@ -480,6 +529,10 @@ def run(jobs: list[Job], workers: int = 1, force: bool = False, quiet: bool = Fa
         click.echo(f"{len(summary.written)} written, {len(summary.skipped)} up to date, "
                    f"{len(summary.failed)} failed", err=True)
     return summary
+
+
+def _work(job: Job):
+    return describe_job if job.described else render_job
 
 
 class _NoProgress:

@@ -5,16 +5,18 @@ matplotlib and torch (properties), loaded when a gallery is written."""
 
 from __future__ import annotations
 
+import hashlib
 import html
+import json
 import os
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 
-from . import __version__
+from . import __version__, functions
 from .output import describe, write_text_atomic
-from .registry import FAMILY_OF, FAMILIES, REGISTRY
+from .registry import FAMILY_OF, FAMILIES
 
 PAGE_COLORS = {  # (background, text, rule, panel) per theme
     "dark": ("#15181C", "#E8E8E8", "#343A40", "#22272D"),
@@ -58,32 +60,91 @@ def formula_svg(formula: str, size: float = 15.0) -> str:
 def _parameter_rows(name: str) -> list[tuple[str, str, str, str]]:
     return [(p.name, str(p.default).lower() if isinstance(p.default, bool) else f"{p.default:.6g}"
              if isinstance(p.default, float) else str(p.default), p.domain(), p.doc)
-            for p in REGISTRY[name].params]
+            for p in functions.entry(name).params]
+
+
+PLUGINS = "plugins"  # the family of the installed plugins' functions
+INDEX_LAYOUT = 2  # bump when the pages change for the same figures, so that they are rewritten
+
+
+def index_key(jobs: Sequence, grad: bool, theme: str) -> str:
+    """What the index pages are made from: every figure's key (its spec, format and actplot's
+    version), the derivative flag and the theme."""
+    identity = [INDEX_LAYOUT, [job.key for job in jobs], grad, theme]
+    return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 
 def write_index(out_dir: str | os.PathLike, jobs: Sequence, grad: bool, theme: str = "default",
                 **_: object) -> None:
-    """index.html and index.md for the gallery's jobs (a figure per built-in)."""
-    from .properties import properties
+    """index.html and index.md for the gallery's jobs (a figure per built-in and plugin
+    function). Nothing is done when the pages are there and were made from the same figures;
+    the info records come from the manifest, where the workers that drew the figures put them;
+    a page whose text has not changed is not rewritten."""
+    from .batch import load_manifest_data, record_index
 
     root = Path(out_dir)
+    key = index_key(jobs, grad, theme)
+    manifest = load_manifest_data(root)
+    if manifest.get("index") == key and all((root / page).is_file() for page in PAGES):
+        return
+    cached = manifest.get("properties", {})
+    records = {}
+    for job in jobs:
+        entry = cached.get(job.relative)
+        if isinstance(entry, dict) and entry.get("key") == job.key and entry.get("record"):
+            records[job.relative] = entry["record"]
+        else:
+            from .output import finite_values
+            from .properties import properties
+
+            name = job.spec.functions[0]
+            records[job.relative] = finite_values(properties(name, dict(job.spec.params[name])))
+    html_page, markdown = _pages(jobs, grad, theme, records)
+    for page, text in zip(PAGES, (html_page, markdown)):
+        _write_if_changed(root / page, text)
+    record_index(root, key)
+
+
+PAGES = ("index.html", "index.md")
+
+
+def _write_if_changed(path: Path, text: str) -> None:
+    try:
+        if path.read_text(encoding="utf-8") == text:
+            return
+    except (OSError, ValueError):
+        pass
+    write_text_atomic(path, text)
+
+
+def _families(names: Sequence[str]) -> dict[str, list[str]]:
+    """The gallery's functions by family, in the registry's order; plugins last."""
+    families = {family: [e.name for e in entries if e.name in names]
+                for family, entries in FAMILIES.items()}
+    families[PLUGINS] = [n for n in names if n not in FAMILY_OF]
+    return {family: members for family, members in families.items() if members}
+
+
+def _pages(jobs: Sequence, grad: bool, theme: str, records: dict) -> tuple[str, str]:
     background, text, rule, panel = PAGE_COLORS.get(theme, LIGHT_PAGE)
     cards, sections = [], ["# actplot gallery", "",
                            f"Every built-in activation{' and its derivative' if grad else ''}, "
-                           f"drawn by actplot {__version__}.", ""]
+                           f"and every installed plugin's, drawn by actplot {__version__}.", ""]
     names = [job.spec.functions[0] for job in jobs]
-    contents = []
-    for family, entries in FAMILIES.items():
-        members = [e.name for e in entries if e.name in names]
-        if members:
-            links = ", ".join(f'<a href="#{n}">{n}</a>' for n in members)
-            contents.append(f"<li><strong>{html.escape(family)}</strong>: {links}</li>")
+    families = _families(names)
+    contents = [f"<li><strong>{html.escape(family)}</strong>: "
+                + ", ".join(f'<a href="#{_anchor(n)}">{html.escape(n)}</a>' for n in members)
+                + "</li>" for family, members in families.items()]
+    overview = "".join(
+        f'<a class="tile" href="#{_anchor(name)}"><img src="{html.escape(job.relative)}" '
+        f'alt="{html.escape(name)}" loading="lazy"><span>{html.escape(name)}</span></a>'
+        for job, name in zip(jobs, names))
+    sections += ["## Overview", "", *_markdown_grid(jobs, names), ""]
     sections += ["## Contents", ""] + [
-        f"- **{family}**: " + ", ".join(f"[{n}](#{n})" for n in (e.name for e in entries)
-                                        if n in names)
-        for family, entries in FAMILIES.items() if any(e.name in names for e in entries)] + [""]
+        f"- **{family}**: " + ", ".join(f"[{n}](#{_anchor(n)})" for n in members)
+        for family, members in families.items()] + [""]
     for job, name in zip(jobs, names):
-        entry = REGISTRY[name]
+        entry = functions.entry(name)
         formula = entry.formula_for(entry.defaults())
         params = _parameter_rows(name)
         aliases = f" (alias {', '.join(entry.aliases)})" if entry.aliases else ""
@@ -95,20 +156,22 @@ def write_index(out_dir: str | os.PathLike, jobs: Sequence, grad: bool, theme: s
         derivative = ("<p>The right panel is its first derivative, by autograd" +
                       (": the Jacobian diagonal." if entry.vector else ".") + "</p>") if grad else ""
         note = f"<p class=note>{html.escape(entry.derivative_note)}</p>" if entry.derivative_note else ""
-        facts = describe(properties(name, entry.defaults()))
+        facts = describe(records[job.relative])
         facts_html = '<dl class="properties">' + "".join(
             f"<dt>{html.escape(label)}</dt><dd>{html.escape(value)}</dd>" for label, value in facts
         ) + "</dl>"
         source = f'<p class="source">Source: {html.escape(entry.source)}</p>' if entry.source else ""
         cards.append(
-            f'<section id="{name}"><h2>{name}{html.escape(aliases)}</h2>'
-            f'<p class="family">{html.escape(FAMILY_OF[name])}</p>'
+            f'<section id="{_anchor(name)}"><h2>{html.escape(name)}{html.escape(aliases)}</h2>'
+            f'<p class="family">{html.escape(FAMILY_OF.get(name, PLUGINS))}</p>'
             f"<p>{html.escape(entry.summary)}</p>"
-            f'<p class="equation"><span>f(x) =</span> {formula_svg(formula)}</p>'
+            f'<p class="equation"><span>f(x) =</span> {formula_svg(displayed(formula))}</p>'
             f"{source}{table_html}{facts_html}{derivative}{note}"
-            f'<img src="{html.escape(job.relative)}" alt="{name} and its derivative" loading="eager">'
+            f'<img src="{html.escape(job.relative)}" alt="{html.escape(name)}'
+            f'{" and its derivative" if grad else ""}" loading="eager">'
             f'<p><a href="#contents">contents</a></p></section>')
-        sections += [f"## {name}{aliases}", "", entry.summary, "", f"f(x) = `{formula}`", ""]
+        sections += [f"## {name}{aliases}", "", entry.summary, "",
+                     f"$f(x) = {displayed(formula)}$", ""]
         if entry.source:
             sections += [f"Source: {entry.source}", ""]
         if params:
@@ -140,15 +203,45 @@ dl.properties {{ display: grid; grid-template-columns: max-content auto; gap: .1
   font-size: 90%; background: {panel}; padding: .5em .8em; border-radius: 4px; }}
 dl.properties dt {{ font-weight: bold; }}
 dl.properties dd {{ margin: 0; }}
+.overview {{ display: grid; grid-template-columns: repeat(auto-fill, minmax(160px, 1fr));
+  gap: .6em; }}
+.tile {{ text-decoration: none; font-size: 85%; text-align: center; background: {panel};
+  border-radius: 4px; padding: .3em; }}
+.tile img {{ margin: 0 0 .2em 0; }}
 </style></head><body>
 <h1>actplot gallery</h1>
-<p>Every built-in activation{' and its derivative' if grad else ''}, drawn by actplot {__version__}.</p>
+<p>Every built-in activation{' and its derivative' if grad else ''}, and every installed
+plugin's, drawn by actplot {__version__}.</p>
+<nav class="overview" aria-label="overview">{overview}</nav>
 <nav id="contents"><h2>Contents</h2><ul>
 {chr(10).join(contents)}
 </ul></nav>
 {chr(10).join(cards)}
 </body></html>
 """
-    write_text_atomic(root / "index.html", page)
-    markdown = "\n".join(sections)
-    write_text_atomic(root / "index.md", markdown)
+    return page, "\n".join(sections)
+
+
+def _anchor(name: str) -> str:
+    """An id that a URL fragment can carry: a plugin's name is an identifier, a built-in's too."""
+    return html.escape(name, quote=True)
+
+
+def displayed(formula: str) -> str:
+    """The formula as a page shows it: fractions in display style, as large as the text beside
+    them (mathtext's and LaTeX's inline \\frac sets numerator and denominator in script size)."""
+    return formula.replace("\\frac", "\\dfrac")
+
+
+OVERVIEW_COLUMNS = 4
+
+
+def _markdown_grid(jobs: Sequence, names: Sequence[str]) -> list[str]:
+    """The overview as a Markdown table of small figures, each linking to its section."""
+    cells = [f'<a href="#{_anchor(n)}"><img src="{html.escape(job.relative)}" width="200" '
+             f'alt="{html.escape(n)}"></a><br>{html.escape(n)}' for job, n in zip(jobs, names)]
+    rows = [cells[i:i + OVERVIEW_COLUMNS] for i in range(0, len(cells), OVERVIEW_COLUMNS)]
+    header = "| " + " | ".join([" "] * OVERVIEW_COLUMNS) + " |"
+    rule = "|" + "---|" * OVERVIEW_COLUMNS
+    return [header, rule] + ["| " + " | ".join(row + [" "] * (OVERVIEW_COLUMNS - len(row))) + " |"
+                             for row in rows]

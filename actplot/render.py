@@ -1092,17 +1092,34 @@ def _colorbar(figure: Figure, axes, values, name: str) -> None:
     figure.colorbar(mappable, ax=list(axes), label=name, shrink=0.9)
 
 
-_SWEEP_COLORMAP: list = []
-SWEEP_COLORMAP_END = 0.85  # viridis past it fades to a yellow that is a hairline on white
+_SWEEP_COLORMAPS: dict = {}
+# WCAG 2.1's contrast for graphics: every curve of a sweep stands out from its panel this much
+# (viridis's own yellow end is 1.26:1 on white, a hairline; its purple start 1.17:1 on dark)
+MIN_CURVE_CONTRAST = 3.0
 
 
 def sweep_colormap():
-    """viridis without its palest end: a sweep's last curve must show on white paper."""
-    if not _SWEEP_COLORMAP:
+    """The part of viridis whose every colour has MIN_CURVE_CONTRAST against the panel's
+    background: on white it stops at teal, on the dark theme it starts at blue."""
+    background = matplotlib.colors.to_rgb(matplotlib.rcParams["axes.facecolor"])
+    if background not in _SWEEP_COLORMAPS:
         viridis = matplotlib.colormaps["viridis"]
-        _SWEEP_COLORMAP.append(matplotlib.colors.ListedColormap(
-            viridis(np.linspace(0.0, SWEEP_COLORMAP_END, 256)), name="actplot_sweep"))
-    return _SWEEP_COLORMAP[0]
+        steps = np.linspace(0.0, 1.0, 1001)
+        visible = steps[[contrast(viridis(t), background) >= MIN_CURVE_CONTRAST for t in steps]]
+        low, high = (visible[0], visible[-1]) if visible.size else (0.0, 1.0)
+        _SWEEP_COLORMAPS[background] = matplotlib.colors.ListedColormap(
+            viridis(np.linspace(low, high, 256)), name="actplot_sweep")
+    return _SWEEP_COLORMAPS[background]
+
+
+def contrast(color, background) -> float:
+    """WCAG 2.1's contrast ratio of two sRGB colours, from 1 (none) to 21."""
+    def luminance(rgb) -> float:
+        linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb[:3]]
+        return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+    light, dark = sorted((luminance(color), luminance(background)), reverse=True)
+    return (light + 0.05) / (dark + 0.05)
 
 
 def _note(text: str, level: FitLevel, last_line_only: bool = False) -> str:

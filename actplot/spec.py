@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import os
 from dataclasses import asdict, dataclass, field
 from typing import Any, Iterable, Mapping, Sequence
 
@@ -731,7 +732,8 @@ def output_format(output: str | None, fmt: str | None, formats: Sequence[str] = 
             raise SpecError("format", f"'{fmt}' disagrees with the output's extension '.{suffix}'")
         return fmt
     if suffix is None:
-        if output and str(output) != STDOUT:
+        # a folder is said to be one where the output is checked; a name is given a format here
+        if output and str(output) != STDOUT and not os.path.isdir(output):
             raise SpecError("output", f"'{output}' has no extension to say its format; name "
                                       f"one of {', '.join('.' + f for f in formats)} (or give "
                                       "--format)")

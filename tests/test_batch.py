@@ -93,7 +93,7 @@ def test_quiet(invoke, tmp_path):
 
 BAD_SPECS = [
     pytest.param('[[figure]]\nfunctions = ["relu"]\nrnage = [0, 1]\n',
-                 "figures.toml: figure 1: unknown key 'rnage'; valid keys: functions, range", id="unknown-key"),
+                 "figures.toml: figure 1: unknown key 'rnage'; valid keys: functions, output, format, params, range", id="unknown-key"),
     pytest.param('[[figure]]\nfunctions = ["relu"]\nrange = [1, 0]\noutput = "a.png"\n',
                  "figures.toml: figure 1 (a.png): key 'range': min (1) must be less than max (0)",
                  id="bad-range"),

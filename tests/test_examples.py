@@ -48,6 +48,8 @@ def test_python_api_script(tmp_path):
     assert "dy  [0.0, 0.0, 0.0, 1.0, 1.0]" in result.stdout
     assert "SpecError: unknown function 'rleu'; did you mean 'relu'?" in result.stdout
     assert (tmp_path / "elu_sweep.png").exists() and (tmp_path / "gelu.svg").exists()
+    # the built-in sweep, labelled by the formula's symbol, not a hand-drawn one
+    assert "legend: ['$\\\\alpha$ = 0.2', '$\\\\alpha$ = 0.5', '$\\\\alpha$ = 2']" in result.stdout
 
 
 @pytest.mark.slow

@@ -293,6 +293,7 @@ SIZES = [
 
 
 @pytest.mark.parametrize("functions, options", SIZES)
+@pytest.mark.filterwarnings("ignore:the legend was left out")  # at the smallest sizes, by design
 def test_every_text_fits_inside_the_figure(functions, options):
     figure = actplot.plot(functions, points=200, **options)
     assert _texts_fit(figure) == []
