@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from .errors import ActplotError, SpecError
-from .spec import (BUILD_OPTIONS, FIGURE_FORMATS, FIT_FORMATS, FigureSpec, Series, build_spec,
+from .spec import (ANIMATION_FORMATS, BUILD_OPTIONS, FIGURE_FORMATS, FIT_FORMATS, FigureSpec, Series, build_spec,
                    check_pixels, output_format)
 
 
@@ -88,6 +88,16 @@ def render_to_file(spec: FigureSpec, path: str | os.PathLike, fmt: str,
     and save() share."""
     from . import output
 
+    if spec.animate is not None or fmt in ANIMATION_FORMATS:
+        from .animation import save_animation
+        from .render import check_texts
+        from .spec import frame_specs
+
+        check_pixels(spec, fmt)
+        check_texts(spec)
+        frames = [(value, compute_series(still)) for value, still in frame_specs(spec)]
+        output.write_atomic(path, lambda handle: save_animation(frames, spec, handle, fmt), root)
+        return Path(path)
     figure, text = _rendered(spec, fmt)
     if figure is None:
         output.write_text_atomic(path, text, root)

@@ -17,8 +17,8 @@ from .errors import ActplotError, SpecError, printable, warning_line
 from .functions import label as entry_label
 from .functions import resolve
 from .registry import ALIASES, FAMILIES, REGISTRY, SEED_MAX, builtin_name
-from .spec import (DTYPES, FIGURE_FORMATS, FORMATS, LANGUAGES, LAYOUTS, LEGENDS, MAX_ORDER,
-                   MAX_SWEEP_CURVES, PANEL_TITLES, STDOUT, YSCALES, build_spec, check_pixels,
+from .spec import (DEFAULT_FPS, DTYPES, FIGURE_FORMATS, FORMATS, LANGUAGES, LAYOUTS, LEGENDS, MAX_ORDER,
+                   PANEL_TITLES, STDOUT, YSCALES, build_spec, check_pixels,
                    output_format)
 from .themes import THEMES
 
@@ -31,7 +31,8 @@ OPTION_FOR_FIELD = {
     "steps": "--steps", "optimizer": "--optimizer", "lr": "--lr", "seeds": "--seeds",
     "theme": "--theme", "style": "--style", "ylim": "--ylim", "yscale": "--yscale",
     "legend": "--legend", "xlabel": "--xlabel", "ylabel": "--ylabel",
-    "panel_titles": "--panel-titles", "lang": "--lang",
+    "panel_titles": "--panel-titles", "lang": "--lang", "svg_text": "--svg-text",
+    "animate": "--animate", "fps": "--fps", "loop": "--loop",
     "tol": "--tol", "frames": "--frames", "pre_activations": "--pre-activations",
     "layers": "--layers", "width": "--width", "inputs": "--inputs", "init": "--init",
     "sigma_w": "--sigma-w", "sigma_b": "--sigma-b", "q0": "--q0", "c0": "--c0",
@@ -114,6 +115,9 @@ class ParamAssignment(click.ParamType):
         return list(items.values())
 
 
+MAX_SWEEP_VALUES = 10_000  # then the spec says what fits: 64 curves, or 300 animation frames
+
+
 def parse_sweep(raw: str):
     """'0,0.1,1' -> ['0', '0.1', '1'] and '0:1:5' -> [0.0, 0.25, 0.5, 0.75, 1.0]; else raw."""
     if "," in raw:
@@ -130,8 +134,8 @@ def parse_sweep(raw: str):
             raise IndexError
     except (ValueError, IndexError):
         raise ValueError("a range sweep is START:STOP:COUNT, such as 0:1:5") from None
-    if not 2 <= count <= MAX_SWEEP_CURVES:
-        raise ValueError(f"COUNT must be from 2 to {MAX_SWEEP_CURVES}, not {count}")
+    if not 2 <= count <= MAX_SWEEP_VALUES:
+        raise ValueError(f"COUNT must be from 2 to {MAX_SWEEP_VALUES}, not {count}")
     return [float(f"{start + (stop - start) * i / (count - 1):.12g}") for i in range(count)]
 
 
@@ -373,10 +377,17 @@ def compute_options(fn):
               help="rows: a row per function; overlay: every function on shared panels; "
                    "combined: f and its derivatives on the same axes.")
 @click.option("--show", is_flag=True, help="Open the figure in a window.")
+@click.option("--animate", metavar="NAME",
+              help="Animate a swept parameter: a frame per value (-p alpha=0:2:41 --animate "
+                   "alpha -o elu.gif), axes fixed across frames. .gif, or .mp4/.webm with ffmpeg.")
+@click.option("--fps", type=float, default=DEFAULT_FPS, show_default=True,
+              help="Frames per second of an animation.")
+@click.option("--loop", type=int, default=0, show_default=True,
+              help="Times a GIF plays (0: forever).")
 @theme_options
 @panel_options
 def plot(functions, range_, points, params, grad, order, device, dtype, output, fmt, dpi, size,
-         title, at, as_json, check, jacobian, compose, train, seed, layout, show, **look):
+         title, at, as_json, check, jacobian, compose, train, seed, layout, show, animate, fps, loop, **look):
     """Plot FUNCTIONS and their derivatives (a row per function, a column per order).
 
     Each of FUNCTIONS is a built-in or plugin name ('actplot list'), an expression in x whose
@@ -402,7 +413,8 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
         spec = build_spec(
             functions, params=list(params), range=range_, points=points, grad=grad, order=order,
             device=device, dtype=dtype, at=points_at, compose=compose, jacobian=jacobian,
-            train=train, seed=seed, title=title, size=size, dpi=dpi, layout=layout, **look,
+            train=train, seed=seed, title=title, size=size, dpi=dpi, layout=layout,
+            animate=animate, fps=fps, loop=loop, **look,
         )
         if check:
             return _run_check(spec, as_json)
@@ -412,6 +424,8 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
         if show and not output:
             _show(spec)
             return
+        if spec.animate is not None and output is None and fmt is None:
+            fmt = "gif"  # the default name of an animation: FUNCTION.gif
         fmt = output_format(None if output == STDOUT else output, fmt)
         if points_at is not None and fmt in FIGURE_FORMATS:
             raise SpecError("at", "gives data (a table, --json, or -o FILE.csv/.json); for a "
@@ -430,6 +444,7 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
 
         path = output or f"{files.file_stem(entry_label(spec.functions[0]))}.{fmt}"
         files.check_output_folder(path)
+        check_pixels(spec, fmt)
         api.render_to_file(spec, path, fmt)
         click.echo(path)
         if show:

@@ -242,8 +242,18 @@ def animation_frames(runs: Sequence, spec: FitSpec):
             yield figure
 
 
-def save_animation(runs: Sequence, spec: FitSpec, path: str) -> None:
-    """A GIF of training, a frame per snapshot (see animation_frames)."""
+def save_animation(runs: Sequence, spec: FitSpec, path) -> None:
+    """A GIF of training, a frame per snapshot (see animation_frames), at 10 frames a second."""
+    from .animation import write_gif
+
+    write_gif(_frame_images(runs, spec), path, fps=FIT_FPS)
+
+
+FIT_FPS = 10
+
+
+def _frame_images(runs: Sequence, spec: FitSpec):
+    """Each frame as an RGB image: the still parts drawn once, the moving artists blitted over."""
     from PIL import Image
 
     from .render import whole_pixels
@@ -251,8 +261,6 @@ def save_animation(runs: Sequence, spec: FitSpec, path: str) -> None:
     frames = animation_frames(runs, spec)
     figure = next(frames)
     canvas = figure.canvas
-    palette_image = None
-    images = []
     with whole_pixels(figure):
         canvas.draw()
         background = canvas.copy_from_bbox(figure.bbox)
@@ -261,19 +269,9 @@ def save_animation(runs: Sequence, spec: FitSpec, path: str) -> None:
             canvas.restore_region(background)
             for artist in _animated_artists(figure):
                 artist.axes.draw_artist(artist)
-            image = Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(),
-                                     "raw", "RGBA", 0, 1).convert("RGB")
-            # one palette for all frames, from the first (the colours are the figure's own,
-            # throughout): mapping to a given palette is far cheaper than one per frame, and
-            # quantizing as frames come keeps one frame's pixels in memory, not all of them
-            if palette_image is None:
-                palette_image = image.quantize(colors=256, dither=Image.Dither.NONE)
-                images.append(palette_image)
-            else:
-                images.append(image.quantize(palette=palette_image, dither=Image.Dither.NONE))
+            yield Image.frombuffer("RGBA", (width, height), canvas.buffer_rgba(),
+                                   "raw", "RGBA", 0, 1).convert("RGB")
     figure.clear()
-    images[0].save(path, format="GIF", save_all=True, append_images=images[1:], duration=100,
-                   loop=0)
 
 
 def _animated_artists(figure: Figure) -> list:

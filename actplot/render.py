@@ -598,9 +598,9 @@ def symlog_threshold(values: np.ndarray) -> float:
     return float(10.0 ** np.floor(np.log10(magnitudes.min())))
 
 
-def _finish_axes(ax, spec: FigureSpec) -> None:
+def _finish_axes(ax, spec: FigureSpec, key: tuple | None = None) -> None:
     """After the curves: the y scale (set once there is data, so a log axis has something to
-    scale) and the y limits asked for."""
+    scale) and the y limits asked for, or an animation's limits for this panel (`key`)."""
     if spec.yscale in ("symlog", "log"):
         drawn = [np.asarray(line.get_ydata(), dtype=float) for line in ax.get_lines()]
         drawn = [v for v in drawn if v.size > 2]  # not the zero axis or an asymptote
@@ -618,6 +618,8 @@ def _finish_axes(ax, spec: FigureSpec) -> None:
     elif _integral(ax):  # a step's 0 and 1, not 0.0, 0.2, ..., 1.0
         ax.yaxis.set_major_locator(ticker.MaxNLocator(
             "auto", steps=[1, 2, 2.5, 5, 10], integer=True, min_n_ticks=2))
+    if spec.frame_ylims and key in spec.frame_ylims:
+        ax.set_ylim(*spec.frame_ylims[key])
     if spec.ylim is not None:
         ax.set_ylim(*spec.ylim)
 
@@ -853,7 +855,7 @@ def _draw_rows(figure: Figure, series: Sequence[Series], spec: FigureSpec, level
                         va="top")
             _pad_flat(ax, members, order)
             _frame_singularities(ax, members, [order])
-            _finish_axes(ax, spec)
+            _finish_axes(ax, spec, (members[0].function, order))
             _legend(ax, level, spec)
         if spec.jacobian:
             _draw_jacobian(figure, panels[-1], members[0], spec)
@@ -925,7 +927,7 @@ def _draw_overlay(figure: Figure, series: Sequence[Series], spec: FigureSpec, le
         if drawn:
             _pad_flat(ax, drawn, order)
             _frame_singularities(ax, drawn, [order])
-        _finish_axes(ax, spec)
+        _finish_axes(ax, spec, (None, order))
         if not columns:
             _legend(ax, level, spec)
         elif order == spec.order:
@@ -998,7 +1000,7 @@ def _draw_combined(figure: Figure, series: Sequence[Series], spec: FigureSpec, l
                     fontsize=_note_size(), color=palette().note, va="top")
         _frame_singularities(ax, members, [k for k in range(spec.order + 1)
                                          if k not in members[0].missing])
-        _finish_axes(ax, spec)
+        _finish_axes(ax, spec, (members[0].function, None))
         _legend(ax, level, spec)
         if scale_bar:
             bars.append(([ax], scale_bar))
@@ -1309,6 +1311,17 @@ def _save_eps(figure: Figure, path) -> None:
     else:
         with open(path, "wb") as handle:
             handle.write(data)
+
+
+def rgba_pixels(figure: Figure) -> np.ndarray:
+    """The figure drawn as save_figure would draw a PNG (house style, whole pixels), as an
+    (height, width, 4) array of bytes."""
+    with house_style(getattr(figure, "_actplot_scale", 1.0), getattr(figure, "_actplot_look", None)):
+        if isinstance(figure.get_layout_engine(), ConstrainedLayoutEngine):
+            figure.set_layout_engine(None)
+        with whole_pixels(figure):
+            figure.canvas.draw()
+            return np.asarray(figure.canvas.buffer_rgba())
 
 
 def release(figure: Figure) -> None:

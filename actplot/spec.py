@@ -17,10 +17,13 @@ from .registry import SEED_MAX
 DTYPES = ("float32", "float64", "float16", "bfloat16")
 DTYPE_MAX = {"float16": 65504.0, "bfloat16": 3.3895e38, "float32": 3.4028e38, "float64": 1.7976e308}
 FIGURE_FORMATS = ("png", "svg", "pdf", "eps", "jpg", "tiff", "webp")
+ANIMATION_FORMATS = ("gif", "mp4", "webm")  # an animated sweep (--animate); mp4 and webm by ffmpeg
+MAX_ANIMATION_FRAMES = 300
+DEFAULT_FPS = 10.0
 RASTER_FORMATS = ("png", "jpg", "tiff", "webp", "gif")  # pixels: the megapixel budget holds
 FORMAT_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
 DATA_FORMATS = ("csv", "json")
-FORMATS = FIGURE_FORMATS + DATA_FORMATS
+FORMATS = FIGURE_FORMATS + DATA_FORMATS + ANIMATION_FORMATS
 STDOUT = "-"  # -o - writes the figure or the data to standard output, as Unix tools do
 MAX_POINTS = 1_000_000
 # softmax and friends: the Jacobian diagonal costs points**2 work and memory.
@@ -110,6 +113,19 @@ class FigureSpec(LookOptions, _Parameterised):
     title: str | None = None
     size: tuple[float, float] | None = None
     dpi: int = DEFAULT_DPI
+    # an animated sweep: a frame per value of this parameter (--animate), at fps, looping
+    animate: str | None = None
+    fps: float = DEFAULT_FPS
+    loop: int = 0  # 0: forever, else the times a GIF plays
+    # each panel's y limits, the same in every frame (set by animation.py): {(function, order): ..}
+    frame_ylims: Mapping | None = None
+
+    @property
+    def frames(self) -> int:
+        """Frames of an animated sweep: the animated parameter's values; 1 for a still figure."""
+        if self.animate is None:
+            return 1
+        return len(animated_values(self))
 
 
 def sweep_variants(spec: "FigureSpec | FitSpec", function: str) -> list[dict[str, Any]]:
@@ -241,7 +257,8 @@ def normalize_assignments(params: Mapping[str, Any] | Iterable[Assignment] | Non
     return assignments
 
 
-def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]
+def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment],
+                   animated: str | None = None
                    ) -> tuple[dict[str, dict], dict[str, tuple[Sweep, ...]]]:
     """Apply assignments to the functions' defaults; (resolved, sweeps). An untargeted one
     applies to every function that has the parameter, and is an error only when none has it. A
@@ -291,7 +308,8 @@ def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment]
     result = {f: tuple(by_name.values()) for f, by_name in sweeps.items() if by_name}
     for function, values in resolved.items():
         swept = result.get(function, ())
-        curves = math.prod(len(sweep.values) for sweep in swept)
+        # an animated parameter's values are frames, not curves
+        curves = math.prod(len(sweep.values) for sweep in swept if sweep.name != animated)
         if curves > MAX_SWEEP_CURVES:
             raise SpecError("params", f"{function}: the sweep of {' x '.join(s.name for s in swept)} "
                                       f"makes {curves} curves; at most {MAX_SWEEP_CURVES}")
@@ -315,10 +333,77 @@ def _valid_parameters(functions: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
+def animated_values(spec: FigureSpec) -> tuple:
+    """The values that an animated sweep steps through, one frame each."""
+    for function in spec.functions:
+        for sweep in spec.sweeps.get(function, ()):
+            if sweep.name == spec.animate:
+                return sweep.values
+    return ()
+
+
+def _check_animation(spec: FigureSpec) -> None:
+    """--animate NAME: NAME is swept (by every function that sweeps it, over the same values),
+    in at most MAX_ANIMATION_FRAMES values; a figure, not data."""
+    name = spec.animate
+    swept = {f: s.values for f in spec.functions for s in spec.sweeps.get(f, ()) if s.name == name}
+    if not swept:
+        candidates = sorted({s.name for f in spec.functions for s in spec.sweeps.get(f, ())})
+        hint = (f"the swept parameters are {', '.join(candidates)}" if candidates else
+                f"sweep it first, such as -p {name}=0:2:21")
+        raise SpecError("animate", f"'{name}' is not a swept parameter, so it has no frames to "
+                                   f"step through; {hint}")
+    if len(set(swept.values())) > 1:
+        raise SpecError("animate", f"{', '.join(swept)} sweep {name} over different values; "
+                                   "an animation steps through one list of values")
+    frames = len(next(iter(swept.values())))
+    if frames > MAX_ANIMATION_FRAMES:
+        raise SpecError("animate", f"{name} has {frames} values, so {frames} frames; an "
+                                   f"animation has at most {MAX_ANIMATION_FRAMES}")
+    if spec.at is not None or spec.compose is not None:
+        flag = "at" if spec.at is not None else "compose"
+        raise SpecError("animate", f"cannot be combined with {flag}: an animation steps a "
+                                   "swept parameter through the frames of a figure")
+
+
+def _check_animation_output(spec: FigureSpec, fmt: str) -> None:
+    import shutil
+
+    if fmt in ANIMATION_FORMATS and spec.animate is None:
+        raise SpecError("animate", f"a .{fmt} is an animated sweep: sweep a parameter and give "
+                                   f"--animate NAME (such as -p alpha=0:2:21 --animate alpha), or "
+                                   f"write a still figure ({', '.join(FIGURE_FORMATS)})")
+    if spec.animate is not None and fmt not in ANIMATION_FORMATS:
+        raise SpecError("animate", f"--animate writes an animation (.gif, .mp4 or .webm), not "
+                                   f".{fmt}")
+    if fmt in ("mp4", "webm") and shutil.which("ffmpeg") is None:
+        raise SpecError("output", f"writing .{fmt} needs ffmpeg on PATH, which is not there; "
+                                  "install it (Debian and Ubuntu: apt install ffmpeg) or write "
+                                  "a .gif")
+
+
+def frame_specs(spec: FigureSpec) -> list[tuple[Any, FigureSpec]]:
+    """(value, the still figure of that frame) for each value of the animated parameter: the
+    parameter set to the value, the other sweeps still curves, the value in the title."""
+    from dataclasses import replace
+
+    frames = []
+    for value in animated_values(spec):
+        params = {f: ({**p, spec.animate: value} if any(
+            s.name == spec.animate for s in spec.sweeps.get(f, ())) else p)
+            for f, p in spec.params.items()}
+        sweeps = {f: tuple(s for s in sweeps if s.name != spec.animate)
+                  for f, sweeps in spec.sweeps.items()}
+        frames.append((value, replace(spec, params=params, sweeps={
+            f: s for f, s in sweeps.items() if s}, animate=None)))
+    return frames
+
+
 LOOK_OPTIONS = ("theme", "style", "ylim", "yscale", "legend", "xlabel", "ylabel", "panel_titles",
                 "lang", "svg_text")
 BUILD_OPTIONS = ("params", "range", "points", "grad", "order", "device", "dtype", "at", "compose",
-                 "jacobian", "train", "seed", "title", "size", "dpi", "layout", *LOOK_OPTIONS)
+                 "jacobian", "train", "seed", "title", "size", "dpi", "layout", "animate", "fps",
+                 "loop", *LOOK_OPTIONS)
 
 
 def build_spec(
@@ -340,10 +425,15 @@ def build_spec(
     size: Sequence[float] | None = None,
     dpi: int = DEFAULT_DPI,
     layout: str = "rows",
+    animate: str | None = None,
+    fps: float = DEFAULT_FPS,
+    loop: int = 0,
     **look: Any,
 ) -> FigureSpec:
     """Validate everything that can be validated without torch; raise SpecError naming the field.
     Types are strict: the API and batch specs get the same refusals as the CLI's parser."""
+    if animate is not None:
+        animate = _text("animate", animate, "the name of a swept parameter")
     names = _functions(functions)
     assignments = normalize_assignments(params)
     train, jacobian, grad = _flag("train", train), _flag("jacobian", jacobian), _flag("grad", grad)
@@ -360,7 +450,7 @@ def build_spec(
     dtype = _text("dtype", dtype, "one of " + ", ".join(DTYPES))
     if dtype not in DTYPES:
         raise SpecError("dtype", f"'{dtype}' is not a dtype; choose one of {', '.join(DTYPES)}")
-    resolved, sweeps = resolve_params(names, assignments)
+    resolved, sweeps = resolve_params(names, assignments, animate)
     _check_params_fit(resolved, sweeps, dtype)
     range = _sequence("range", range, "two numbers [min, max]")
     if len(range) != 2:
@@ -430,11 +520,18 @@ def build_spec(
     device = _text("device", device, "text such as cpu or cuda:0")
     if not device:
         raise SpecError("device", "device must be text such as cpu or cuda:0, not ''")
+    fps = _number("fps", fps, "fps")
+    if not 0.5 <= fps <= 60:
+        raise SpecError("fps", f"frames per second must be from 0.5 to 60, not {fps:g}")
+    loop = _integer("loop", loop, 0, 1000, "loop (0: forever)")
     spec = FigureSpec(
         functions=names, params=resolved, sweeps=sweeps, layout=layout, range=(low, high),
         points=points, order=order, device=device, dtype=dtype, at=at, compose=compose,
-        jacobian=bool(jacobian), title=title, size=_size(size), dpi=dpi, **build_look(**look),
+        jacobian=bool(jacobian), title=title, size=_size(size), dpi=dpi, animate=animate,
+        fps=fps, loop=loop, **build_look(**look),
     )
+    if animate is not None:
+        _check_animation(spec)
     _check_size_holds_panels(spec)
     check_memory(spec)
     return spec
@@ -690,7 +787,8 @@ def check_pixels(spec, fmt: str) -> None:
         check_memory(spec, "data")
     elif isinstance(spec, FigureSpec):
         _check_page(spec)
-    if fmt not in RASTER_FORMATS:
+        _check_animation_output(spec, fmt)
+    if fmt not in RASTER_FORMATS + ANIMATION_FORMATS:
         return
     width, height = (fit_size(spec) if isinstance(spec, FitSpec) else
                      depth_size(spec) if isinstance(spec, DepthSpec) else figure_size(spec))
@@ -700,15 +798,16 @@ def check_pixels(spec, fmt: str) -> None:
         raise SpecError("dpi", f"a {width:g} x {height:g} inch PNG at {spec.dpi} dpi has "
                                f"{megapixels:,.0f} megapixels, over the {MAX_MEGAPIXELS}-megapixel "
                                f"budget; use --dpi {dpi} or less, a smaller --size, or SVG/PDF")
-    if fmt == "gif":  # every frame is kept until the file is written
+    if fmt in ANIMATION_FORMATS:  # every frame is kept until the file is written
         total = megapixels * spec.frames
+        fewer = "--frames" if isinstance(spec, FitSpec) else f"values of {spec.animate}:"
         if total > MAX_ANIMATION_MEGAPIXELS:
             frames = int(MAX_ANIMATION_MEGAPIXELS / megapixels)
             dpi = int(spec.dpi * math.sqrt(MAX_ANIMATION_MEGAPIXELS / total))
             raise SpecError("frames", f"{spec.frames} frames of {megapixels:,.1f} megapixels are "
                                       f"{total:,.0f} megapixels, over the "
                                       f"{MAX_ANIMATION_MEGAPIXELS}-megapixel budget of an "
-                                      f"animation; use --frames {max(frames, 2)} or fewer, or "
+                                      f"animation; use {fewer} {max(frames, 2)} or fewer, or "
                                       f"--dpi {max(dpi, 10)} or less")
 
 

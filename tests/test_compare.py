@@ -71,7 +71,8 @@ def test_sweeps_in_a_batch_spec_and_the_api(invoke, tmp_path):
     (["elu", "celu", "-p", "alpha=1", "-p", "celu.alpha=2"], "celu.alpha is given twice"),
     (["elu", "-p", "alpha=0:1"], "a range sweep is START:STOP:COUNT"),
     (["elu", "-p", "alpha=0:1:x"], "a range sweep is START:STOP:COUNT"),
-    (["elu", "-p", "alpha=0:1:100"], "COUNT must be from 2 to 64"),
+    (["elu", "-p", "alpha=0:1:100"], "makes 100 curves; at most 64"),
+    (["elu", "-p", "alpha=0:1:100000"], "COUNT must be from 2 to 10000"),
     (["elu", "-p", "alpha=1,,2"], "no empty value"),
     (["elu", "-p", "alpha=1,x"], "elu.alpha: 'x' is not a finite number"),
     (["gelu", "-p", "approximate=none,fast"], "'fast' is not one of none, tanh"),
@@ -82,6 +83,7 @@ def test_sweeps_in_a_batch_spec_and_the_api(invoke, tmp_path):
     (["relu", "--compose", "1,2", "--layout", "combined"], "needs the rows layout"),
     (["elu", "-p", "alpha=1,2", "--compose", "1,2"], "cannot be combined with a parameter sweep"),
 ], ids=["twice", "twice-targeted", "range-two-parts", "range-count-text", "range-count-large",
+        "range-count-huge",
         "empty-value", "bad-value", "bad-choice", "too-many-curves", "relation", "layout",
         "jacobian-overlay", "compose-combined", "compose-sweep"])
 def test_bad_sweeps_and_layouts_are_one_line_usage_errors(invoke, args, fragment):
