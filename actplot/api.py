@@ -13,6 +13,7 @@ from typing import Any, Iterable
 
 from .errors import ActplotError, SpecError
 from .spec import (ANIMATION_FORMATS, BUILD_OPTIONS, FIGURE_FORMATS, FIT_FORMATS, FigureSpec, Series, build_spec,
+                   check_memory,
                    check_pixels, output_format)
 
 
@@ -76,10 +77,29 @@ def _rendered(spec: FigureSpec, fmt: str):
         render.check_texts(spec)
         return render.build_figure(compute_series(spec), spec), None
     series = compute_series(spec)
+    if fmt == "txt":
+        from . import terminal
+
+        # a file's size is fixed, never the terminal's: same input, same bytes
+        return None, terminal.text_plot(series, spec, *terminal.TEXT_FILE_SIZE)
     from . import output
 
     return None, (output.to_json(series, spec.order) if fmt == "json"
                   else output.to_csv(series, spec.order))
+
+
+def text_plot(functions: Iterable[str] | str, width: int = 100, height: int = 30,
+              colour: bool = False, **options: Any) -> str:
+    """The figure as a text plot in Unicode braille, `width` cells by `height` lines (what
+    `actplot ... --term` prints where the terminal shows no images); ANSI colours if asked."""
+    from . import terminal
+
+    spec = _spec(functions, options)
+    check_memory(spec)
+    try:
+        return terminal.text_plot(compute_series(spec), spec, width, height, colour)
+    except ValueError as error:
+        raise SpecError("size", str(error)) from None
 
 
 def render_to_file(spec: FigureSpec, path: str | os.PathLike, fmt: str,

@@ -32,7 +32,7 @@ OPTION_FOR_FIELD = {
     "theme": "--theme", "style": "--style", "ylim": "--ylim", "yscale": "--yscale",
     "legend": "--legend", "xlabel": "--xlabel", "ylabel": "--ylabel",
     "panel_titles": "--panel-titles", "lang": "--lang", "svg_text": "--svg-text",
-    "animate": "--animate", "fps": "--fps", "loop": "--loop",
+    "animate": "--animate", "fps": "--fps", "loop": "--loop", "term": "--term",
     "tol": "--tol", "frames": "--frames", "pre_activations": "--pre-activations",
     "layers": "--layers", "width": "--width", "inputs": "--inputs", "init": "--init",
     "sigma_w": "--sigma-w", "sigma_b": "--sigma-b", "q0": "--q0", "c0": "--c0",
@@ -377,6 +377,9 @@ def compute_options(fn):
               help="rows: a row per function; overlay: every function on shared panels; "
                    "combined: f and its derivatives on the same axes.")
 @click.option("--show", is_flag=True, help="Open the figure in a window.")
+@click.option("--term", is_flag=True,
+              help="Draw the figure in this terminal: inline (kitty, iTerm2, sixel) where it "
+                   "says it can, else a text plot that fits the window.")
 @click.option("--animate", metavar="NAME",
               help="Animate a swept parameter: a frame per value (-p alpha=0:2:41 --animate "
                    "alpha -o elu.gif), axes fixed across frames. .gif, or .mp4/.webm with ffmpeg.")
@@ -387,7 +390,7 @@ def compute_options(fn):
 @theme_options
 @panel_options
 def plot(functions, range_, points, params, grad, order, device, dtype, output, fmt, dpi, size,
-         title, at, as_json, check, jacobian, compose, train, seed, layout, show, animate, fps, loop, **look):
+         title, at, as_json, check, jacobian, compose, train, seed, layout, show, term, animate, fps, loop, **look):
     """Plot FUNCTIONS and their derivatives (a row per function, a column per order).
 
     Each of FUNCTIONS is a built-in or plugin name ('actplot list'), an expression in x whose
@@ -410,6 +413,11 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
     points_at = tuple(v for group in at for v in group) if at else None
     try:
         fmt = _refuse_conflicts(output, fmt, as_json, check, show, points_at)
+        if term and (as_json or check or points_at is not None or output == STDOUT):
+            flag = ("--json" if as_json else "--check" if check else "--at" if points_at
+                    is not None else "-o -")
+            raise SpecError("output", f"--term draws the figure in this terminal; {flag} prints "
+                                      "something else there: drop one")
         spec = build_spec(
             functions, params=list(params), range=range_, points=points, grad=grad, order=order,
             device=device, dtype=dtype, at=points_at, compose=compose, jacobian=jacobian,
@@ -423,6 +431,9 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
             return
         if show and not output:
             _show(spec)
+            return
+        if term and not output:
+            _term(spec)
             return
         if spec.animate is not None and output is None and fmt is None:
             fmt = "gif"  # the default name of an animation: FUNCTION.gif
@@ -449,6 +460,8 @@ def plot(functions, range_, points, params, grad, order, device, dtype, output, 
         click.echo(path)
         if show:
             _show(spec, written=path)
+        if term:
+            _term(spec)
     except SpecError as error:
         raise usage_error(error) from None
 
@@ -510,13 +523,31 @@ def _show(spec, written: str | None = None) -> None:
     backend = matplotlib.get_backend().lower()
     if backend in ("agg", "pdf", "svg", "ps", "cairo", "template") or backend.startswith("module://"):
         reason = (f"no window can open here (matplotlib's backend is '{backend}'; set DISPLAY or "
-                  "MPLBACKEND)")
+                  "MPLBACKEND, or use --term to draw it in this terminal)")
         if written:
             click.echo(f"Warning: --show: {reason}; the figure is in {written}", err=True)
             return
         raise ActplotError(f"--show: {reason}, so use -o to write a file")
     render.build_figure(api.compute_series(spec), spec, figure=plt.figure())
     plt.show()
+
+
+def _term(spec) -> None:
+    """The figure in this terminal: inline where it shows images, else a text plot."""
+    from . import api, terminal
+
+    protocol = terminal.graphics_protocol() if sys.stdout.isatty() else None
+    if protocol is not None:
+        terminal.write(terminal.inline_image(api.render_to_bytes(spec, "png"), protocol))
+        return
+    width, height = terminal.terminal_size()
+    series = api.compute_series(spec)
+    try:
+        text = terminal.text_plot(series, spec, width, max(height - 1, 1),
+                                  terminal.colour_wanted(sys.stdout))
+    except ValueError as error:
+        raise ActplotError(f"--term: {error}") from None
+    terminal.write(text)
 
 
 @cli.command()

@@ -23,7 +23,8 @@ DEFAULT_FPS = 10.0
 RASTER_FORMATS = ("png", "jpg", "tiff", "webp", "gif")  # pixels: the megapixel budget holds
 FORMAT_ALIASES = {"jpeg": "jpg", "tif": "tiff"}
 DATA_FORMATS = ("csv", "json")
-FORMATS = FIGURE_FORMATS + DATA_FORMATS + ANIMATION_FORMATS
+TEXT_FORMATS = ("txt",)  # the figure as a text plot in Unicode braille (terminal.py)
+FORMATS = FIGURE_FORMATS + DATA_FORMATS + ANIMATION_FORMATS + TEXT_FORMATS
 STDOUT = "-"  # -o - writes the figure or the data to standard output, as Unix tools do
 MAX_POINTS = 1_000_000
 # softmax and friends: the Jacobian diagonal costs points**2 work and memory.
