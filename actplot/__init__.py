@@ -9,11 +9,11 @@
 
 __version__ = "0.1.0"
 
-from .api import depth, evaluate, fit, info, plot, save, text_plot  # noqa: E402  (light: torch loads on first call)
+from .api import depth, evaluate, explore, fit, info, plot, save, text_plot  # noqa: E402  (light: torch loads on first call)
 from .errors import ActplotError, ComputeError, SpecError  # noqa: E402
 from .registry import REGISTRY  # noqa: E402
 from .spec import FigureSpec, Series, build_spec  # noqa: E402
 
 __all__ = ["ActplotError", "ComputeError", "FigureSpec", "REGISTRY", "Series", "SpecError",
-           "__version__", "build_spec", "depth", "evaluate", "fit", "info", "plot", "save",
+           "__version__", "build_spec", "depth", "evaluate", "explore", "fit", "info", "plot", "save",
            "text_plot"]

@@ -291,3 +291,38 @@ def _write_figure(figure, path, fmt: str, root=None, release: bool = True) -> No
     finally:
         if release:
             render.release(figure)
+
+
+def explore(functions: Iterable[str] | str = (), *, path: str | os.PathLike | None = None,
+            **options: Any) -> str:
+    """The explore page (one self-contained HTML file) for the functions, or every built-in
+    with all=True; written atomically to path when given. Options are those of `actplot
+    explore`: params (a list of values gives a slider), order, range, points, dtype, title,
+    theme ("auto", "light" or "dark")."""
+    from .spec import EXPLORE_OPTIONS, build_explore_spec
+
+    _known(options, EXPLORE_OPTIONS)
+    spec = build_explore_spec(functions, **options)
+    if path is not None:
+        _checked_html(path)
+    page = explore_html(spec)
+    if path is not None:
+        from . import output
+
+        output.write_text_atomic(path, page)
+    return page
+
+
+def explore_html(spec) -> str:
+    from .explorer.data import explore_data
+    from .explorer.page import explore_page
+
+    return explore_page(explore_data(spec), spec.theme)
+
+
+def _checked_html(path) -> None:
+    from . import output
+
+    if not str(path).lower().endswith((".html", ".htm")):
+        raise SpecError("output", f"an explore page is HTML: name it .html, not '{path}'")
+    output.check_output_folder(path)

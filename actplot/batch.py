@@ -23,9 +23,10 @@ from .custom import MODULE_ATTR
 from .errors import ActplotError, SpecError, printable
 from .output import check_path_text, file_stem, remove_stale_temps, write_text_atomic
 from .registry import REGISTRY
-from .spec import (DEPTH_FORMATS, DEPTH_KEYS, FIGURE_FORMATS, FIGURE_KEYS, FIT_FORMATS, FIT_KEYS,
-                   DepthSpec, FigureSpec, FitSpec, build_depth_spec, build_fit_spec, build_spec,
-                   check_pixels, output_format)
+from .spec import (DEPTH_FORMATS, DEPTH_KEYS, EXPLORE_KEYS, FIGURE_FORMATS, FIGURE_KEYS,
+                   FIT_FORMATS, FIT_KEYS, DepthSpec, ExploreSpec, FigureSpec, FitSpec,
+                   build_depth_spec, build_explore_spec, build_fit_spec, build_spec, check_pixels,
+                   output_format)
 
 MANIFEST = ".actplot-manifest.json"
 RESERVED = (MANIFEST,)  # a gallery's index pages are .html and .md, which no output can be
@@ -159,17 +160,18 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
         document = tomllib.loads(path.read_text(encoding="utf-8"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as error:
         raise SpecError("spec", f"{path}: not valid TOML: {error}") from None
-    extra = sorted(set(document) - {"defaults", "figure", "fit", "depth"})
+    extra = sorted(set(document) - {"defaults", "figure", "fit", "depth", "explore"})
     if extra:
         raise SpecError("spec", f"{path}: unknown table '{extra[0]}'; use [defaults], [[figure]], "
-                                "[[fit]] and [[depth]]")
+                                "[[fit]], [[depth]] and [[explore]]")
     defaults = document.get("defaults", {})
     figures = document.get("figure", [])
     fits = document.get("fit", [])
     depths = document.get("depth", [])
+    explores = document.get("explore", [])
     if not isinstance(defaults, dict) or not all(isinstance(t, list)
-                                                 for t in (figures, fits, depths)) \
-            or not figures + fits + depths:
+                                                 for t in (figures, fits, depths, explores)) \
+            or not figures + fits + depths + explores:
         raise SpecError("spec", f"{path}: needs at least one [[figure]], [[fit]] or [[depth]] "
                                 "table")
     if not all(isinstance(t, dict) for t in figures + fits + depths):
@@ -204,6 +206,8 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
         jobs.append(_fit_job(path, root, number, table, seen, allow_outside))
     for number, table in enumerate(depths, start=1):
         jobs.append(_fit_job(path, root, number, table, seen, allow_outside, kind="depth"))
+    for number, table in enumerate(explores, start=1):
+        jobs.append(_fit_job(path, root, number, table, seen, allow_outside, kind="explore"))
     for job in jobs:  # only once the whole spec is known to be good
         job.path.parent.mkdir(parents=True, exist_ok=True)
     return jobs
@@ -211,24 +215,25 @@ def load_spec(path: str | os.PathLike, out_dir: str | None = None,
 
 def _fit_job(path: Path, root: Path, number: int, table: dict, seen: dict,
              allow_outside: bool, kind: str = "fit") -> Job:
-    """A [[fit]] (or [[depth]]) table: the keys of `actplot fit` (`actplot depth`); [defaults]
-    is for figures and does not apply."""
+    """A [[fit]] (or [[depth]], [[explore]]) table: the keys of `actplot fit` (`actplot depth`,
+    `actplot explore`); [defaults] is for figures and does not apply."""
     name = table.get("output") if isinstance(table.get("output"), str) else ""
     label = f"{path.name}: {kind} {number}" + (f" ({name})" if name else "")
     table = _files_beside_the_spec(table, path.parent)
-    keys, build, formats = ((FIT_KEYS, build_fit_spec, FIT_FORMATS) if kind == "fit" else
-                            (DEPTH_KEYS, build_depth_spec, DEPTH_FORMATS))
+    keys, build, formats = {"fit": (FIT_KEYS, build_fit_spec, FIT_FORMATS),
+                            "depth": (DEPTH_KEYS, build_depth_spec, DEPTH_FORMATS),
+                            "explore": (EXPLORE_KEYS, build_explore_spec, ("html",))}[kind]
     unknown = sorted(set(table) - set(keys))
     try:
         if unknown:
             raise SpecError(unknown[0], f"unknown key; valid keys: {', '.join(keys)}")
-        if "functions" not in table:
+        if "functions" not in table and not (kind == "explore" and table.get("all") is True):
             raise SpecError("functions", "missing key")
         for key in ("output", "format"):
             if key in table and not isinstance(table[key], str):
                 raise SpecError(key, f"{key} must be text, not {table[key]!r}")
         options = {k: v for k, v in table.items() if k not in ("functions", "output", "format")}
-        spec = build(table["functions"], **options)
+        spec = build(table.get("functions", ()), **options)
         output = table.get("output")
         fmt = output_format(root / output if output else None, table.get("format"), formats)
         check_pixels(spec, fmt)
@@ -361,6 +366,11 @@ def render_job(spec: FigureSpec, path: str, fmt: str, root: str | None = None) -
             from .api import depth_runs, write_depth
 
             write_depth(depth_runs(spec), spec, path, fmt, root=root)
+        elif isinstance(spec, ExploreSpec):
+            from .api import explore_html
+            from .output import write_text_atomic
+
+            write_text_atomic(path, explore_html(spec), root)
         else:
             render_to_file(spec, path, fmt, root=root)
     except MemoryError:

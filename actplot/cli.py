@@ -735,6 +735,54 @@ def depth(functions, layers, width, inputs, init, sigma_w, sigma_b, q0, c0, seed
     click.echo(output)
 
 
+@cli.command()
+@click.argument("functions", nargs=-1, type=FunctionName())
+@click.option("--all", "all_", is_flag=True,
+              help="Every built-in (and plugin) function, each with its first parameter swept "
+                   "over its documented values.")
+@click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
+              help="A parameter: NAME=VALUE, or NAME=V1,V2,V3 / START:STOP:COUNT for a slider.")
+@click.option("--order", type=click.IntRange(0, 3), default=2, show_default=True,
+              help="Derivatives drawn, up to this order (checkboxes on the page).")
+@click.option("--range", "range_", type=float, nargs=2, default=(-5.0, 5.0), show_default=True,
+              metavar="MIN MAX", help="Interval of x.")
+@click.option("--points", type=int, default=300, show_default=True,
+              help="Samples per curve (2 to 2000).")
+@click.option("--dtype", type=click.Choice(("float32", "float64")), default="float64",
+              show_default=True)
+@click.option("--title", help="Title of the page.")
+@click.option("--theme", type=click.Choice(("auto", "light", "dark")), default="auto",
+              show_default=True, help="auto follows the system's light or dark setting.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="explore.html",
+              show_default=True, help="The page to write (.html).")
+def explore(functions, all_, params, order, range_, points, dtype, title, theme, output):
+    """One offline HTML page to explore FUNCTIONS by hand: a slider per swept parameter,
+    checkboxes for the orders, a function picker and an overlay mode, kinks marked, a readout
+    under the pointer, the formula and actplot info's properties. No network, no server.
+
+    \b
+    actplot explore elu leaky_relu gelu -p alpha=0:2:41 -p negative_slope=0:0.5:26 -o explore.html
+    actplot explore --all -o explore.html
+    """
+    from . import api
+    from .spec import build_explore_spec
+
+    try:
+        if not functions and not all_:
+            raise SpecError("functions", "name the functions to explore, or give --all")
+        spec = build_explore_spec(functions, params=list(params), all=all_, order=order,
+                                  range=range_, points=points, dtype=dtype, title=title,
+                                  theme=theme)
+        api._checked_html(output)
+        page = api.explore_html(spec)
+    except SpecError as error:
+        raise usage_error(error) from None
+    from . import output as files
+
+    files.write_text_atomic(output, page)
+    click.echo(output)
+
+
 @cli.command(name="list")
 @click.option("--json", "as_json", is_flag=True, help="Print the registry as JSON.")
 def list_functions(as_json):
@@ -796,19 +844,19 @@ def _batch_help() -> str:
     checked against (so the help cannot fall behind)."""
     import textwrap
 
-    from .spec import DEPTH_KEYS, FIGURE_KEYS, FIT_KEYS
+    from .spec import DEPTH_KEYS, EXPLORE_KEYS, FIGURE_KEYS, FIT_KEYS
 
     def keys(table: str, names) -> str:
         return "\b\n" + textwrap.fill(f"{table} keys: " + ", ".join(names), 78,
                                        subsequent_indent="  ")
 
     return "\n\n".join([
-        "Draw every [[figure]], [[fit]] and [[depth]] of a TOML spec; [defaults] applies to "
-        "each [[figure]] (a figure's own keys win).",
+        "Draw every [[figure]], [[fit]], [[depth]] and [[explore]] of a TOML spec; [defaults] "
+        "applies to each [[figure]] (a figure's own keys win).",
         "Each key is the command-line option of the same name (--panel-titles is panel_titles); "
         "-p is params, a table such as { negative_slope = [0, 0.1] }.",
         keys("[[figure]]", FIGURE_KEYS), keys("[[fit]]", FIT_KEYS),
-        keys("[[depth]]", DEPTH_KEYS),
+        keys("[[depth]]", DEPTH_KEYS), keys("[[explore]]", EXPLORE_KEYS),
         "\b\nactplot batch figures.toml --jobs 4"])
 
 
@@ -834,10 +882,13 @@ def batch(spec_file, out_dir, allow_outside, jobs, force, quiet):
 @click.option("--format", "fmt", type=click.Choice(FIGURE_FORMATS[:2]), default="svg",
               show_default=True)
 @click.option("--grad", is_flag=True, help="Draw each function's derivative too.")
+@click.option("--explore", is_flag=True,
+              help="Also write explore.html beside the index (every function with sliders), "
+                   "and link each function to its place in it.")
 @figure_options
 @theme_options
 @run_options
-def gallery(out_dir, fmt, grad, dpi, jobs, force, quiet, **look):
+def gallery(out_dir, fmt, grad, explore, dpi, jobs, force, quiet, **look):
     """One figure per registered function, with index.html and index.md.
 
     \b
@@ -854,7 +905,7 @@ def gallery(out_dir, fmt, grad, dpi, jobs, force, quiet, **look):
     from .gallery import write_index
 
     try:
-        write_index(out_dir, jobs_list, grad=grad, **look)
+        write_index(out_dir, jobs_list, grad=grad, explore=explore, **look)
     except (ActplotError, OSError) as error:  # said with the figures' count, last
         reason = error.strerror if isinstance(error, OSError) and error.strerror else str(error)
         _finish(summary, f"the index was not written ({reason})")

@@ -67,15 +67,15 @@ PLUGINS = "plugins"  # the family of the installed plugins' functions
 INDEX_LAYOUT = 2  # bump when the pages change for the same figures, so that they are rewritten
 
 
-def index_key(jobs: Sequence, grad: bool, theme: str) -> str:
+def index_key(jobs: Sequence, grad: bool, theme: str, explore: bool = False) -> str:
     """What the index pages are made from: every figure's key (its spec, format and actplot's
-    version), the derivative flag and the theme."""
-    identity = [INDEX_LAYOUT, [job.key for job in jobs], grad, theme]
+    version), the derivative flag, the theme and whether an explore page goes with them."""
+    identity = [INDEX_LAYOUT, [job.key for job in jobs], grad, theme, explore]
     return hashlib.sha256(json.dumps(identity).encode()).hexdigest()
 
 
 def write_index(out_dir: str | os.PathLike, jobs: Sequence, grad: bool, theme: str = "default",
-                **_: object) -> None:
+                explore: bool = False, **_: object) -> None:
     """index.html and index.md for the gallery's jobs (a figure per built-in and plugin
     function). Nothing is done when the pages are there and were made from the same figures;
     the info records come from the manifest, where the workers that drew the figures put them;
@@ -83,9 +83,10 @@ def write_index(out_dir: str | os.PathLike, jobs: Sequence, grad: bool, theme: s
     from .batch import load_manifest_data, record_index
 
     root = Path(out_dir)
-    key = index_key(jobs, grad, theme)
+    key = index_key(jobs, grad, theme, explore)
     manifest = load_manifest_data(root)
-    if manifest.get("index") == key and all((root / page).is_file() for page in PAGES):
+    pages = PAGES + ((EXPLORE_PAGE,) if explore else ())
+    if manifest.get("index") == key and all((root / page).is_file() for page in pages):
         return
     cached = manifest.get("properties", {})
     records = {}
@@ -99,13 +100,22 @@ def write_index(out_dir: str | os.PathLike, jobs: Sequence, grad: bool, theme: s
 
             name = job.spec.functions[0]
             records[job.relative] = finite_values(properties(name, dict(job.spec.params[name])))
-    html_page, markdown = _pages(jobs, grad, theme, records)
+    html_page, markdown = _pages(jobs, grad, theme, records, explore)
     for page, text in zip(PAGES, (html_page, markdown)):
         _write_if_changed(root / page, text)
+    if explore:
+        from .api import explore_html
+        from .spec import build_explore_spec
+
+        names = [job.spec.functions[0] for job in jobs]
+        spec = build_explore_spec(names, all=True, theme="dark" if theme == "dark" else "auto",
+                                  title="actplot gallery: explore")
+        _write_if_changed(root / EXPLORE_PAGE, explore_html(spec))
     record_index(root, key)
 
 
 PAGES = ("index.html", "index.md")
+EXPLORE_PAGE = "explore.html"
 
 
 def _write_if_changed(path: Path, text: str) -> None:
@@ -125,7 +135,8 @@ def _families(names: Sequence[str]) -> dict[str, list[str]]:
     return {family: members for family, members in families.items() if members}
 
 
-def _pages(jobs: Sequence, grad: bool, theme: str, records: dict) -> tuple[str, str]:
+def _pages(jobs: Sequence, grad: bool, theme: str, records: dict,
+           explore: bool = False) -> tuple[str, str]:
     background, text, rule, panel = PAGE_COLORS.get(theme, LIGHT_PAGE)
     cards, sections = [], ["# actplot gallery", "",
                            f"Every built-in activation{' and its derivative' if grad else ''}, "
@@ -169,7 +180,9 @@ def _pages(jobs: Sequence, grad: bool, theme: str, records: dict) -> tuple[str, 
             f"{source}{table_html}{facts_html}{derivative}{note}"
             f'<img src="{html.escape(job.relative)}" alt="{html.escape(name)}'
             f'{" and its derivative" if grad else ""}" loading="eager">'
-            f'<p><a href="#contents">contents</a></p></section>')
+            + (f'<p class="explore"><a href="{EXPLORE_PAGE}#{_anchor(name)}">explore '
+               f'{html.escape(name)} with sliders</a></p>' if explore else "")
+            + f'<p><a href="#contents">contents</a></p></section>')
         sections += [f"## {name}{aliases}", "", entry.summary, "",
                      f"$f(x) = {displayed(formula)}$", ""]
         if entry.source:
@@ -184,6 +197,8 @@ def _pages(jobs: Sequence, grad: bool, theme: str, records: dict) -> tuple[str, 
         if entry.derivative_note:
             sections += [entry.derivative_note.replace("\n", " "), ""]
         sections += [f"![{name}]({job.relative})", ""]
+        if explore:
+            sections += [f"[Explore {name} with sliders]({EXPLORE_PAGE}#{name})", ""]
     page = f"""<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>actplot gallery</title>
 <meta name="color-scheme" content="{'dark' if theme == 'dark' else 'light'}">

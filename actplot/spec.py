@@ -259,7 +259,7 @@ def normalize_assignments(params: Mapping[str, Any] | Iterable[Assignment] | Non
 
 
 def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment],
-                   animated: str | None = None
+                   animated: str | None = None, max_curves: int = MAX_SWEEP_CURVES
                    ) -> tuple[dict[str, dict], dict[str, tuple[Sweep, ...]]]:
     """Apply assignments to the functions' defaults; (resolved, sweeps). An untargeted one
     applies to every function that has the parameter, and is an error only when none has it. A
@@ -311,9 +311,9 @@ def resolve_params(functions: Sequence[str], assignments: Iterable[Assignment],
         swept = result.get(function, ())
         # an animated parameter's values are frames, not curves
         curves = math.prod(len(sweep.values) for sweep in swept if sweep.name != animated)
-        if curves > MAX_SWEEP_CURVES:
+        if curves > max_curves:
             raise SpecError("params", f"{function}: the sweep of {' x '.join(s.name for s in swept)} "
-                                      f"makes {curves} curves; at most {MAX_SWEEP_CURVES}")
+                                      f"makes {curves} curves; at most {max_curves}")
         for combo in itertools.product(*(s.values for s in swept)):
             variant = {**values, **{s.name: v for s, v in zip(swept, combo)}}
             problem = activation_for(function).validate(variant)
@@ -727,7 +727,7 @@ def minimum_size(spec: FigureSpec) -> tuple[float, float]:
     if spec.legend == "outside":
         columns += 0.6  # each row's legend beside its last panel
     columns += overlay_legend_columns(spec) * LEGEND_COLUMN_WIDTH / MIN_PANEL_SIZE[0]
-    title = TITLE_HEIGHT if spec.title else 0.0
+    title = TITLE_HEIGHT if spec.title or spec.animate else 0.0  # a frame always has one
     return (round(MIN_PANEL_SIZE[0] * columns, 1),
             round(MIN_PANEL_SIZE[1] * rows + title, 1))
 
@@ -740,7 +740,7 @@ def figure_size(spec: FigureSpec) -> tuple[float, float]:
 
     look = theme(spec.theme)
     rows, columns = grid_shape(spec)
-    title = TITLE_HEIGHT if spec.title else 0.0
+    title = TITLE_HEIGHT if spec.title or spec.animate else 0.0  # a frame always has one
     panel_width, panel_height = look.panel_size
     width = panel_width * columns
     if look.width is not None:  # a paper column, or a page's width for wider grids
@@ -1177,3 +1177,86 @@ def depth_size(spec: DepthSpec) -> tuple[float, float]:
 FIGURE_KEYS = ("functions", "output", "format", *BUILD_OPTIONS)
 FIT_KEYS = ("functions", "output", "format", *FIT_OPTIONS)
 DEPTH_KEYS = ("functions", "output", "format", *DEPTH_OPTIONS)
+
+
+# ---- actplot explore ---------------------------------------------------------------------------
+
+EXPLORE_THEMES = ("auto", "light", "dark")  # auto follows the system's setting
+MAX_EXPLORE_VARIANTS = 400  # parameter combinations of one function, each a set of curves
+MAX_EXPLORE_POINTS = 2000
+DEFAULT_EXPLORE_POINTS = 300
+EXPLORE_OPTIONS = ("params", "all", "order", "range", "points", "dtype", "title", "theme")
+EXPLORE_KEYS = ("functions", "output", *EXPLORE_OPTIONS)
+
+
+@dataclass(frozen=True)
+class ExploreSpec(_Parameterised):
+    """`actplot explore`: an offline page with every function's curves computed for each
+    combination of its swept parameters' values, switched between by sliders."""
+
+    functions: tuple[str, ...]
+    params: Mapping[str, Mapping[str, Any]]
+    sweeps: Mapping[str, tuple[Sweep, ...]] = field(default_factory=dict)
+    order: int = 2
+    range: tuple[float, float] = DEFAULT_RANGE
+    points: int = DEFAULT_EXPLORE_POINTS
+    dtype: str = "float64"
+    title: str | None = None
+    theme: str = "auto"
+
+    def figure_spec(self, function: str) -> FigureSpec:
+        """The still figure whose series are this function's curves: one per variant."""
+        return FigureSpec(functions=(function,), params={function: self.params[function]},
+                          sweeps={function: self.sweeps[function]} if function in self.sweeps
+                          else {}, range=self.range, points=self.points, order=self.order,
+                          dtype=self.dtype, device="cpu")
+
+
+def build_explore_spec(functions: Iterable[str] | str = (), *, params: Any = None,
+                       all: bool = False, order: int = 2, range: Sequence[float] = DEFAULT_RANGE,
+                       points: int = DEFAULT_EXPLORE_POINTS, dtype: str = "float64",
+                       title: str | None = None, theme: str = "auto") -> ExploreSpec:
+    """Validate an explore request; SpecError naming the field. With `all`, every built-in
+    (and plugin) function, each with its first steppable parameter swept over its documented
+    values (Parameter.documented_values) unless params say otherwise."""
+    every = _flag("all", all)
+    names = _functions(functions) if functions or not every else ()
+    if every:
+        from .registry import REGISTRY
+
+        from .entrypoints import plugins
+
+        extra = sorted({p.entry.name for p in plugins().values()} - set(REGISTRY))
+        names = tuple(dict.fromkeys([*names, *REGISTRY, *extra]))
+    assignments = normalize_assignments(params)
+    if every:
+        given = {(t, n) for t, n, _ in assignments if t is not None} | {
+            (f, n) for t, n, _ in assignments if t is None for f in names}
+        for function in names:
+            entry = activation_for(function)
+            for parameter in entry.params:
+                # a documented value that a relation refuses (a min above a max) is left out
+                values = [v for v in parameter.documented_values()
+                          if entry.validate({**entry.defaults(), parameter.name: v}) is None]
+                if len(values) > 1 and (function, parameter.name) not in given:
+                    assignments.append((function, parameter.name, values))
+                    break
+    resolved, sweeps = resolve_params(names, assignments, max_curves=MAX_EXPLORE_VARIANTS)
+    dtype = _text("dtype", dtype, "float32 or float64")
+    if dtype not in ("float32", "float64"):
+        raise SpecError("dtype", f"explore computes in float32 or float64, not '{dtype}'")
+    _check_params_fit(resolved, sweeps, dtype)
+    range = _sequence("range", range, "two numbers [min, max]")
+    if len(range) != 2:
+        raise SpecError("range", f"range is two numbers [min, max], not {range!r}")
+    low, high = (_number("range", v, "range") for v in range)
+    if low >= high:
+        raise SpecError("range", f"min ({low:g}) must be less than max ({high:g})")
+    theme = _text("theme", theme, "one of " + ", ".join(EXPLORE_THEMES))
+    if theme not in EXPLORE_THEMES:
+        raise SpecError("theme", f"'{theme}' is not one of {', '.join(EXPLORE_THEMES)} (auto "
+                                 "follows the system's light or dark setting)")
+    return ExploreSpec(functions=names, params=resolved, sweeps=sweeps,
+                       order=_integer("order", order, 0, MAX_ORDER, "order"), range=(low, high),
+                       points=_integer("points", points, 2, MAX_EXPLORE_POINTS, "points"),
+                       dtype=dtype, title=_title(title), theme=theme)

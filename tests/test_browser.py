@@ -21,8 +21,8 @@ pytestmark = [
 ]
 
 
-@pytest.fixture
-def browser(tmp_path):
+def chromium(profile, width: int = 1280, height: int = 2000):
+    """Headless Chromium through chromedriver, its console kept for the tests to read."""
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
 
@@ -30,10 +30,16 @@ def browser(tmp_path):
     options.binary_location = CHROMIUM
     for flag in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                  "--no-first-run", "--disable-background-networking", "--disable-component-update",
-                 "--disable-sync", f"--user-data-dir={tmp_path / 'profile'}",
-                 "--window-size=1280,2000"):
+                 "--disable-sync", f"--user-data-dir={profile}", "--hide-scrollbars",
+                 "--force-device-scale-factor=1", f"--window-size={width},{height}"):
         options.add_argument(flag)
-    driver = webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(service=Service(CHROMEDRIVER), options=options)
+
+
+@pytest.fixture
+def browser(tmp_path):
+    driver = chromium(tmp_path / "profile")
     yield driver
     driver.quit()
 
@@ -50,7 +56,8 @@ def test_gallery_images_decode_in_chromium(invoke, tmp_path, browser, fmt, theme
         "Promise.all([...document.images].map(i => i.decode().catch(() => null))).then(done);")
     images = browser.execute_script(
         "return [...document.images].map(i => [i.getAttribute('src'), i.complete, i.naturalWidth]);")
-    assert sorted(src for src, _, _ in images) == sorted(f"{name}.{fmt}" for name in REGISTRY)
+    # each figure twice: its tile in the overview, and its section
+    assert sorted(src for src, _, _ in images) == sorted(2 * [f"{name}.{fmt}" for name in REGISTRY])
     broken = [src for src, complete, width in images if not complete or width == 0]
     assert broken == []
     assert browser.title == "actplot gallery"

@@ -395,11 +395,11 @@ def test_info_speaks_chinese_with_columns_that_line_up(invoke):
 
 
 def test_batch_help_lists_every_key_the_specs_accept(invoke):
-    from actplot.spec import DEPTH_KEYS, FIGURE_KEYS, FIT_KEYS
+    from actplot.spec import DEPTH_KEYS, EXPLORE_KEYS, FIGURE_KEYS, FIT_KEYS
 
     text = " ".join(invoke("batch", "--help").stdout.split())
     for table, keys in (("[[figure]]", FIGURE_KEYS), ("[[fit]]", FIT_KEYS),
-                        ("[[depth]]", DEPTH_KEYS)):
+                        ("[[depth]]", DEPTH_KEYS), ("[[explore]]", EXPLORE_KEYS)):
         listed = text.split(f"{table} keys: ")[1].split(" [[")[0].split("actplot batch")[0]
         assert [k.strip(" ,") for k in listed.split(",")] == list(keys)
 

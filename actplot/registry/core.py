@@ -49,6 +49,26 @@ class Parameter:
             return f"{noun} {'>' if self.exclusive_minimum else '>='} {_fmt(self.minimum)}"
         return noun
 
+    def documented_values(self, count: int = 21) -> tuple:
+        """The values an explore page steps a parameter through when none are given: every
+        choice; a number from its minimum (or 0, or twice a negative default) to its maximum (or
+        twice a positive default, or 0), evenly. Flags and integers (seeds) are not stepped."""
+        if self.choices:
+            return self.choices
+        if self.kind is not float:
+            return ()
+        default = self.default
+        low = self.minimum if self.minimum is not None else (
+            0.0 if default > 0 else 2 * default if default < 0 else -1.0)
+        high = self.maximum if self.maximum is not None else (
+            2 * default if default > 0 else 0.0 if default < 0 else 1.0)
+        if self.exclusive_minimum and self.minimum is not None:
+            low = self.minimum + (high - self.minimum) / (count - 1)
+        values = [float(f"{low + (high - low) * i / (count - 1):.6g}") for i in range(count)]
+        if default not in values:  # the default is always one of the steps
+            values = sorted(set(values) | {default})
+        return tuple(values)
+
     def coerce(self, value: Any) -> Any:
         """Turn a CLI string or a TOML/Python value into this parameter's type, or raise ValueError."""
         if self.kind is bool:
