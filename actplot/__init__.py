@@ -16,4 +16,19 @@ from .spec import FigureSpec, Series, build_spec  # noqa: E402
 
 __all__ = ["ActplotError", "ComputeError", "FigureSpec", "REGISTRY", "Series", "SpecError",
            "__version__", "build_spec", "depth", "evaluate", "explore", "fit", "info", "plot", "save",
-           "text_plot"]
+           "interact", "text_plot"]
+
+
+def load_ipython_extension(ipython) -> None:
+    """`%load_ext actplot`: the %actplot and %%actplot magics (actplot.ipython)."""
+    from .ipython import load
+
+    load(ipython)
+
+
+def interact(function: str, grad: bool = True, **options):
+    """ipywidgets sliders for a function's parameters, redrawing f and f' (see
+    actplot.ipython.interact); needs ipywidgets."""
+    from .ipython import interact as sliders
+
+    return sliders(function, grad=grad, **options)

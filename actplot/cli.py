@@ -274,6 +274,9 @@ def cli():
     actplot relu elu gelu --grad --layout overlay -o compare.png
     actplot info relu tanh selu
     actplot fit relu leaky_relu --hidden 2 --seeds 0-19 -o fit.png
+    actplot elu -p alpha=0:2:41 --grad --animate alpha -o elu.gif
+    actplot relu gelu --grad --term
+    actplot explore elu gelu -p alpha=0:2:41 -o explore.html
     actplot list
 
     A function name runs the plot command (see 'actplot plot --help').
@@ -781,6 +784,41 @@ def explore(functions, all_, params, order, range_, points, dtype, title, theme,
 
     files.write_text_atomic(output, page)
     click.echo(output)
+
+
+@cli.command(short_help="Redraw the figures whose commands a Markdown file records.")
+@click.argument("markdown", metavar="FILE.md", type=click.Path(exists=True, dir_okay=False))
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 naming each image that its command would change.")
+def readme(markdown, check):
+    """Draw again every image of a Markdown file whose command is recorded before it, as
+
+    \b
+    <!-- actplot relu --grad -->
+    ![relu and its derivative](images/relu.png)
+
+    (paths relative to the file). Each image is replaced only if its bytes change.
+
+    \b
+    actplot readme README.md
+    actplot readme README.md --check     # in CI: exit 1 when a figure is stale
+    """
+    from pathlib import Path
+
+    from . import embed, readme as readme_module
+
+    try:
+        stale, fresh = readme_module.refresh(Path(markdown), check=check)
+    except embed.EmbedError as error:
+        raise ActplotError(str(error)) from None
+    for image in stale:
+        click.echo(f"{'stale' if check else 'drawn'}: {image.path}")
+    total = len(stale) + len(fresh)
+    if check and stale:
+        raise ActplotError(f"{len(stale)} of {total} images in {markdown} are stale; run "
+                           f"actplot readme {markdown}")
+    click.echo(f"{len(fresh)} of {total} images up to date" if check or not stale else
+               f"{len(stale)} drawn, {len(fresh)} up to date", err=True)
 
 
 @cli.command(name="list")

@@ -108,8 +108,8 @@ def write_index(out_dir: str | os.PathLike, jobs: Sequence, grad: bool, theme: s
         from .spec import build_explore_spec
 
         names = [job.spec.functions[0] for job in jobs]
-        spec = build_explore_spec(names, all=True, theme="dark" if theme == "dark" else "auto",
-                                  title="actplot gallery: explore")
+        spec = build_explore_spec(names, documented=True, title="actplot gallery: explore",
+                                  theme="dark" if theme == "dark" else "auto")
         _write_if_changed(root / EXPLORE_PAGE, explore_html(spec))
     record_index(root, key)
 
@@ -182,7 +182,7 @@ def _pages(jobs: Sequence, grad: bool, theme: str, records: dict,
             f'{" and its derivative" if grad else ""}" loading="eager">'
             + (f'<p class="explore"><a href="{EXPLORE_PAGE}#{_anchor(name)}">explore '
                f'{html.escape(name)} with sliders</a></p>' if explore else "")
-            + f'<p><a href="#contents">contents</a></p></section>')
+            + '<p><a href="#contents">contents</a></p></section>')
         sections += [f"## {name}{aliases}", "", entry.summary, "",
                      f"$f(x) = {displayed(formula)}$", ""]
         if entry.source:

@@ -205,13 +205,29 @@ def _layout_dpi(dpi: int) -> int:
     return min(max(dpi, LAYOUT_DPI), MAX_LAYOUT_DPI)
 
 
+HIDPI = 2  # a notebook's PNG is drawn at twice its pixels, as matplotlib's inline 'retina'
+
+
 class ActplotFigure(Figure):
     """A matplotlib Figure that shows itself inline in Jupyter."""
 
-    def _repr_png_(self) -> bytes:
+    def _repr_png_(self):
+        """Twice the figure's pixels, shown at its size: crisp on a HiDPI (retina) screen."""
+        dpi = self.dpi
+        self.set_dpi(dpi * HIDPI)
+        try:
+            buffer = io.BytesIO()
+            save_figure(self, buffer, "png")
+        finally:
+            self.set_dpi(dpi)
+        png = buffer.getvalue()
+        width, height = (int.from_bytes(png[at:at + 4], "big") for at in (16, 20))  # IHDR
+        return png, {"width": width / HIDPI, "height": height / HIDPI}
+
+    def _repr_svg_(self) -> str:
         buffer = io.BytesIO()
-        save_figure(self, buffer, "png")
-        return buffer.getvalue()
+        save_figure(self, buffer, "svg")
+        return buffer.getvalue().decode()
 
 
 def _fmt(value) -> str:

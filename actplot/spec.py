@@ -1215,11 +1215,14 @@ class ExploreSpec(_Parameterised):
 def build_explore_spec(functions: Iterable[str] | str = (), *, params: Any = None,
                        all: bool = False, order: int = 2, range: Sequence[float] = DEFAULT_RANGE,
                        points: int = DEFAULT_EXPLORE_POINTS, dtype: str = "float64",
-                       title: str | None = None, theme: str = "auto") -> ExploreSpec:
+                       title: str | None = None, theme: str = "auto",
+                       documented: bool | None = None) -> ExploreSpec:
     """Validate an explore request; SpecError naming the field. With `all`, every built-in
     (and plugin) function, each with its first steppable parameter swept over its documented
-    values (Parameter.documented_values) unless params say otherwise."""
+    values (Parameter.documented_values) unless params say otherwise; `documented` sweeps the
+    named functions so (a gallery's explore page)."""
     every = _flag("all", all)
+    documented = every if documented is None else _flag("documented", documented)
     names = _functions(functions) if functions or not every else ()
     if every:
         from .registry import REGISTRY
@@ -1229,7 +1232,7 @@ def build_explore_spec(functions: Iterable[str] | str = (), *, params: Any = Non
         extra = sorted({p.entry.name for p in plugins().values()} - set(REGISTRY))
         names = tuple(dict.fromkeys([*names, *REGISTRY, *extra]))
     assignments = normalize_assignments(params)
-    if every:
+    if documented:
         given = {(t, n) for t, n, _ in assignments if t is not None} | {
             (f, n) for t, n, _ in assignments if t is None for f in names}
         for function in names:

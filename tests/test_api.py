@@ -28,7 +28,18 @@ def test_plot_returns_a_figure_that_shows_in_jupyter():
     assert len(figure.axes) == 4
     assert figure.axes[0].get_xlim() == (-5.0, 5.0)  # exactly the range asked for
     assert figure.get_suptitle() == "Two sigmoids"
-    assert figure._repr_png_().startswith(b"\x89PNG")
+    png, shown = figure._repr_png_()
+    assert png.startswith(b"\x89PNG")
+    # twice the pixels, shown at the figure's size: crisp on a HiDPI (retina) screen
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(png)) as image:
+        assert image.size == (2 * shown["width"], 2 * shown["height"])
+    width, height = figure.get_size_inches() * figure.dpi
+    assert abs(shown["width"] - width) <= 0.5 and abs(shown["height"] - height) <= 0.5
+    assert figure._repr_svg_().lstrip().startswith("<?xml")
 
 
 def test_rows_share_x_within_a_row():

@@ -215,7 +215,7 @@ BAD_INPUT = [
     pytest.param(["relu", "--device", "tpu"], "'tpu' is not a device; use auto, cpu, cuda, cuda:N or mps",
                  id="device-unknown"),
     pytest.param(["relu", "--dtype", "float8"], "'float8' is not one of", id="dtype"),
-    pytest.param(["relu", "-o", "OUT/relu.gif"], "unknown output format '.gif'; use one of .png, .svg",
+    pytest.param(["relu", "-o", "OUT/relu.bmp"], "unknown output format '.bmp'; use one of .png, .svg",
                  id="format-extension"),
     pytest.param(["relu", "-o", "OUT/relu.png", "--format", "svg"], "'svg' disagrees with",
                  id="format-mismatch"),

@@ -9,7 +9,6 @@ import json
 import re
 
 import numpy as np
-import pytest
 
 import actplot
 from actplot.explorer.data import LEVELS, NAN_CODE
@@ -94,3 +93,22 @@ def test_explore_from_a_batch_spec_and_bad_input(invoke, tmp_path):
         result = invoke(*args)
         assert result.exit_code == 2 and message in result.stderr, result.stderr
         assert result.stderr.count("\n") == 1
+
+
+def test_the_gallery_links_each_function_to_its_place_in_an_explore_page(tmp_path):
+    from actplot import batch, gallery
+
+    out = tmp_path / "g"
+    jobs = [job for job in batch.gallery_jobs(out, fmt="png", dpi=30)
+            if job.spec.functions[0] in ("relu", "elu")]
+    batch.run(jobs, quiet=True)
+    gallery.write_index(out, jobs, grad=False, explore=True)
+    page = (out / "index.html").read_text()
+    assert 'href="explore.html#relu"' in page and 'href="explore.html#elu"' in page
+    assert "[Explore elu with sliders](explore.html#elu)" in (out / "index.md").read_text()
+    data = _data((out / "explore.html").read_text())
+    assert [f["name"] for f in data["functions"]] == ["relu", "elu"]
+    assert len(data["functions"][1]["params"][0]["values"]) == 21  # elu's documented alpha
+    stamp = (out / "explore.html").stat().st_mtime_ns
+    gallery.write_index(out, jobs, grad=False, explore=True)  # up to date: nothing rewritten
+    assert (out / "explore.html").stat().st_mtime_ns == stamp
