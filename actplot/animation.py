@@ -92,33 +92,43 @@ def write_gif(images: Iterable, handle, fps: float, loop: int = 0) -> None:
 
 
 VIDEO_CODECS = {"mp4": ["-c:v", "libx264", "-pix_fmt", "yuv420p", "-movflags", "+faststart"],
-                "webm": ["-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-b:v", "0", "-crf", "30"]}
+                "webm": ["-c:v", "libvpx-vp9", "-pix_fmt", "yuv420p", "-b:v", "0", "-crf", "30",
+                         "-row-mt", "0"]}
 
 
 def write_video(images: Iterable, handle, fmt: str, fps: float) -> None:
-    """MP4 or WebM through ffmpeg, fed raw frames on its stdin; bit-exact flags and no metadata,
-    so the same frames give the same bytes with the same ffmpeg."""
+    """MP4 or WebM through ffmpeg, fed raw frames on its stdin and writing a temporary file (an
+    MP4's index is written at the end, so its output must be seekable), then copied to handle.
+    Bit-exact flags and no metadata: the same frames give the same bytes with the same ffmpeg."""
+    import shutil
+    import tempfile
+
     frames = iter(images)
     first = next(frames)
     width, height = first.size
     even = (width + width % 2, height + height % 2)  # yuv420p needs even sides
-    command = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
-               "-s", f"{width}x{height}", "-r", f"{fps:g}", "-i", "-",
-               "-vf", f"pad={even[0]}:{even[1]}:0:0:white", *VIDEO_CODECS[fmt],
-               "-fflags", "+bitexact", "-flags:v", "+bitexact", "-map_metadata", "-1",
-               "-f", fmt, "-"]
-    process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=handle,
-                               stderr=subprocess.PIPE)
-    try:
-        for image in (first, *frames):
-            process.stdin.write(image.tobytes())
-        process.stdin.close()
-    except BrokenPipeError:
-        pass
-    error = process.stderr.read().decode(errors="replace").strip()
-    if process.wait() != 0:
-        last = error.splitlines()[-1] if error else f"exit status {process.returncode}"
-        raise ActplotError(f"ffmpeg could not write the .{fmt}: {last}")
+    with tempfile.TemporaryDirectory() as folder:
+        target = f"{folder}/animation.{fmt}"
+        command = ["ffmpeg", "-v", "error", "-y", "-f", "rawvideo", "-pix_fmt", "rgb24",
+                   "-s", f"{width}x{height}", "-r", f"{fps:g}", "-i", "-",
+                   "-vf", f"pad={even[0]}:{even[1]}:0:0:white", *VIDEO_CODECS[fmt],
+                   "-threads", "1", "-fflags", "+bitexact", "-flags:v", "+bitexact",
+                   "-map_metadata", "-1", "-f", fmt, target]
+        process = subprocess.Popen(command, stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                   stderr=subprocess.PIPE)
+        try:
+            for image in (first, *frames):
+                process.stdin.write(image.tobytes())
+            process.stdin.close()
+        except BrokenPipeError:
+            pass
+        error = process.stderr.read().decode(errors="replace").strip()
+        process.stderr.close()
+        if process.wait() != 0:
+            reason = " ".join(error.split()) or f"exit status {process.returncode}"
+            raise ActplotError(f"ffmpeg could not write the .{fmt}: {reason}")
+        with open(target, "rb") as made:
+            shutil.copyfileobj(made, handle)
 
 
 def save_animation(frames: Sequence[tuple[Any, Sequence[Series]]], spec: FigureSpec, handle,

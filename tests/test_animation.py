@@ -4,7 +4,9 @@ the value in the title; GIF bytes reproducible; MP4/WebM through ffmpeg; budgets
 from __future__ import annotations
 
 import os
+import shutil
 import stat
+import subprocess
 
 import numpy as np
 import pytest
@@ -111,7 +113,8 @@ def test_video_frames_go_to_ffmpeg_raw_at_the_figure_size(invoke, tmp_path, monk
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     fake = bin_dir / "ffmpeg"
-    fake.write_text("#!/bin/sh\necho \"$@\" > \"$FFMPEG_ARGS\"\ncat\n")
+    fake.write_text("#!/bin/sh\necho \"$@\" > \"$FFMPEG_ARGS\"\n"
+                    "for last; do :; done\ncat > \"$last\"\n")  # frames to the output file
     fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
     monkeypatch.setenv("PATH", f"{bin_dir}{os.pathsep}{os.environ['PATH']}")
     monkeypatch.setenv("FFMPEG_ARGS", str(tmp_path / "args.txt"))
@@ -123,3 +126,24 @@ def test_video_frames_go_to_ffmpeg_raw_at_the_figure_size(invoke, tmp_path, monk
     assert arguments[arguments.index("-s") + 1] == f"{width}x{height}"
     assert arguments[arguments.index("-r") + 1] == "5" and "libvpx-vp9" in arguments
     assert len((tmp_path / "e.webm").read_bytes()) == 3 * width * height * 3
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("ffmpeg") is None or shutil.which("ffprobe") is None,
+                    reason="ffmpeg is not installed (.ci/run installs it)")
+@pytest.mark.parametrize("fmt, magic", [("mp4", b"ftyp"), ("webm", b"\x1a\x45\xdf\xa3")])
+def test_a_real_video_has_a_frame_per_value_and_the_same_bytes_each_run(tmp_path, fmt, magic):
+    made = []
+    for run in range(2):
+        path = tmp_path / f"elu{run}.{fmt}"
+        result = run_actplot("elu", "-p", "alpha=0:2:6", "--grad", "--animate", "alpha",
+                             "--points", 200, "--dpi", 40, "-o", path)
+        assert result.returncode == 0, result.stderr
+        made.append(path.read_bytes())
+    assert made[0] == made[1] and magic in made[0][:12]
+    probe = subprocess.run(["ffprobe", "-v", "error", "-count_frames", "-select_streams", "v:0",
+                            "-show_entries", "stream=nb_read_frames,width,height", "-of",
+                            "csv=p=0", str(tmp_path / f"elu0.{fmt}")],
+                           capture_output=True, text=True, check=True)
+    width, height, frames = (int(v) for v in probe.stdout.strip().split(","))
+    assert frames == 6 and (width, height) == (round(8.8 * 40), round(4.05 * 40))

@@ -203,3 +203,15 @@ def test_embedding_errors_name_what_is_wrong(tmp_path):
         with pytest.raises(embed.EmbedError, match=message):
             embed.draw(embed.split(command), tmp_path, "svg")
     assert run_actplot("--version").returncode == 0
+
+
+def test_interact_without_ipywidgets_says_how_to_get_it(monkeypatch):
+    pytest.importorskip("IPython", reason="the jupyter extra is not installed")
+    import actplot
+
+    monkeypatch.setitem(sys.modules, "ipywidgets", None)  # as if it were not installed
+    with pytest.raises(ImportError, match=r"needs ipywidgets: pip install 'actplot\[jupyter\]'"):
+        actplot.interact("elu")
+    with pytest.raises(actplot.SpecError, match="unknown function 'rleu'"):
+        monkeypatch.delitem(sys.modules, "ipywidgets")
+        actplot.interact("rleu")
