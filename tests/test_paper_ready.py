@@ -178,6 +178,7 @@ def _plot_area(figure) -> float:
     return min(ax.bbox.width * ax.bbox.height for ax in figure.axes)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("names", [["relu"], ["softmax"], ["gelu", "elu"]])
 def test_the_paper_theme_at_a_column_keeps_plots_at_least_as_large_as_no_theme(names):
     column = dict(grad=True, size=(3.5, 2.6 * len(names)), points=200, dpi=100)
@@ -186,6 +187,7 @@ def test_the_paper_theme_at_a_column_keeps_plots_at_least_as_large_as_no_theme(n
     assert _plot_area(themed) >= _plot_area(plain) * 0.999
 
 
+@pytest.mark.slow
 def test_a_long_title_wraps_and_a_formula_too_wide_blames_the_title(invoke, tmp_path):
     words = "A long title that a paper author might write about relu and gelu " * 2
     result = invoke("relu", "gelu", "--grad", "--title", words, "--dpi", 40,
@@ -201,6 +203,7 @@ def test_a_long_title_wraps_and_a_formula_too_wide_blames_the_title(invoke, tmp_
     assert not (tmp_path / "w.png").exists()
 
 
+@pytest.mark.slow
 def test_many_functions_wrap_into_blocks_within_a_page(invoke, tmp_path):
     names = ["relu", "gelu", "elu", "selu", "silu", "mish", "sigmoid", "tanh", "softplus",
              "softsign"]
@@ -290,6 +293,7 @@ def _wcag_contrast(color, background) -> float:
     return (light + 0.05) / (dark + 0.05)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("theme", ["default", "dark"])
 def test_one_colour_bar_for_sweeps_that_share_a_scale_and_every_curve_shows(theme):
     figure = actplot.plot(["elu", "celu"], params={"alpha": [0.25 * k for k in range(1, 9)]},
@@ -332,6 +336,7 @@ def test_every_format_is_written_with_its_magic_and_the_same_bytes_each_time(tmp
         assert (width, height) == (round(8.8 * 50), round(3.7 * 50))
 
 
+@pytest.mark.slow
 def test_eps_carries_source_date_epoch_when_given(tmp_path, monkeypatch):
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "86400")
     actplot.save(tmp_path / "r.eps", "relu", points=50)
@@ -445,6 +450,7 @@ def test_the_gallery_index_typesets_formulas_shows_an_overview_and_caches_proper
     assert record["gain"] == pytest.approx(2 ** 0.5)
 
 
+@pytest.mark.slow
 def test_a_gallery_rerun_recomputes_and_rewrites_nothing(tmp_path, monkeypatch):
     out = tmp_path / "g"
     _small_gallery(out)

@@ -118,6 +118,7 @@ def test_a_mkdocs_build_inlines_the_figure_and_caches_it(tmp_path):
     assert "did you mean 'relu'?" in failed.stderr and "Traceback" not in failed.stderr
 
 
+@pytest.mark.slow
 def test_actplot_readme_refreshes_recorded_images_and_check_names_the_stale(invoke, tmp_path):
     markdown = tmp_path / "README.md"
     markdown.write_text("# Demo\n\n<!-- actplot relu --grad --points 100 --dpi 30 -->\n"
