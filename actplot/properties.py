@@ -165,15 +165,10 @@ def _dead_zones(entry, params, x: np.ndarray, dy: np.ndarray) -> list[list[float
     runs on to infinity when f' is 0 at +-WIDE too. Each finite end is a declared breakpoint."""
     inside = np.abs(x) <= FINE
     xs, zero = x[inside], dy[inside] == 0
-    zones = []
-    start = None
-    for i, flat in enumerate(np.append(zero, False)):
-        if flat and start is None:
-            start = i
-        elif not flat and start is not None:
-            if i - 1 > start:
-                zones.append([float(xs[start]), float(xs[i - 1])])
-            start = None
+    # runs of at least two zero samples, found at once (a loop over the samples was half of the
+    # time an explore page spends on properties)
+    edges = np.flatnonzero(np.diff(np.concatenate([[False], zero, [False]]).astype(np.int8)))
+    zones = [[float(xs[a]), float(xs[b - 1])] for a, b in zip(edges[::2], edges[1::2]) if b - 1 > a]
     far = _evaluate(entry, params, torch.tensor([-WIDE, WIDE], dtype=torch.float64), 1)[1]
     declared = {b.x for b in entry.breakpoints(params)}
     # a zone that reaches an end of the grid runs on to the next breakpoint beyond it (threshold

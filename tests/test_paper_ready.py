@@ -315,25 +315,25 @@ MAGIC = {"eps": b"%!PS-Adobe-3.0 EPSF", "jpg": b"\xff\xd8\xff", "jpeg": b"\xff\x
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("suffix", sorted(MAGIC))
-def test_every_format_is_written_with_its_magic_and_the_same_bytes_each_time(tmp_path, suffix):
-    outputs = []
-    for run in range(2):
-        path = tmp_path / f"relu{run}.{suffix}"
-        result = run_actplot("relu", "--grad", "--points", 100, "--dpi", 50, "-o", path,
+def test_every_format_is_written_with_its_magic_and_the_same_bytes_each_time(tmp_path):
+    spec = tmp_path / "formats.toml"
+    spec.write_text("".join(f'[[figure]]\nfunctions = ["relu"]\ngrad = true\npoints = 100\n'
+                            f'dpi = 50\noutput = "relu.{suffix}"\n\n' for suffix in MAGIC))
+    for run in ("a", "b"):  # two fresh processes, hash seeds randomised
+        result = run_actplot("batch", spec, "--out-dir", tmp_path / run, "-q",
                              python_flags=("-R",))
-        assert result.returncode == 0, result.stderr
-        assert result.stderr == ""
-        outputs.append(path.read_bytes())
-    assert outputs[0].startswith(MAGIC[suffix]) and outputs[0] == outputs[1]
-    if suffix == "webp":
-        assert outputs[0][8:12] == b"WEBP"
-    if suffix == "eps":
-        assert b"CreationDate" not in outputs[0] and b"Matplotlib" not in outputs[0]
-    else:
-        with Image.open(tmp_path / f"relu0.{suffix}") as image:
-            width, height = image.size
-        assert (width, height) == (round(8.8 * 50), round(3.7 * 50))
+        assert result.returncode == 0 and result.stderr == "", result.stderr
+    for suffix, magic in MAGIC.items():
+        made = (tmp_path / "a" / f"relu.{suffix}").read_bytes()
+        assert made == (tmp_path / "b" / f"relu.{suffix}").read_bytes(), suffix
+        assert made.startswith(magic), suffix
+        if suffix == "webp":
+            assert made[8:12] == b"WEBP"
+        if suffix == "eps":
+            assert b"CreationDate" not in made and b"Matplotlib" not in made
+        else:
+            with Image.open(tmp_path / "a" / f"relu.{suffix}") as image:
+                assert image.size == (round(8.8 * 50), round(3.7 * 50)), suffix
 
 
 @pytest.mark.slow
