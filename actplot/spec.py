@@ -334,6 +334,17 @@ def _valid_parameters(functions: Sequence[str]) -> str:
     return "; ".join(parts)
 
 
+def x_range(value: Any) -> tuple[float, float]:
+    """An interval of x, [min, max] with min < max; SpecError naming range otherwise."""
+    value = _sequence("range", value, "two numbers [min, max]")
+    if len(value) != 2:
+        raise SpecError("range", f"range is two numbers [min, max], not {value!r}")
+    low, high = (_number("range", v, "range") for v in value)
+    if low >= high:
+        raise SpecError("range", f"min ({low:g}) must be less than max ({high:g})")
+    return low, high
+
+
 def animated_values(spec: FigureSpec) -> tuple:
     """The values that an animated sweep steps through, one frame each."""
     for function in spec.functions:
@@ -453,12 +464,7 @@ def build_spec(
         raise SpecError("dtype", f"'{dtype}' is not a dtype; choose one of {', '.join(DTYPES)}")
     resolved, sweeps = resolve_params(names, assignments, animate)
     _check_params_fit(resolved, sweeps, dtype)
-    range = _sequence("range", range, "two numbers [min, max]")
-    if len(range) != 2:
-        raise SpecError("range", f"range is two numbers [min, max], not {range!r}")
-    low, high = (_number("range", v, "range") for v in range)
-    if low >= high:
-        raise SpecError("range", f"min ({low:g}) must be less than max ({high:g})")
+    low, high = x_range(range)
     limit = DTYPE_MAX[dtype]
     if max(abs(low), abs(high)) > limit:
         raise SpecError("range", f"[{low:g}, {high:g}] does not fit {dtype}, whose values stay "
@@ -1249,12 +1255,7 @@ def build_explore_spec(functions: Iterable[str] | str = (), *, params: Any = Non
     if dtype not in ("float32", "float64"):
         raise SpecError("dtype", f"explore computes in float32 or float64, not '{dtype}'")
     _check_params_fit(resolved, sweeps, dtype)
-    range = _sequence("range", range, "two numbers [min, max]")
-    if len(range) != 2:
-        raise SpecError("range", f"range is two numbers [min, max], not {range!r}")
-    low, high = (_number("range", v, "range") for v in range)
-    if low >= high:
-        raise SpecError("range", f"min ({low:g}) must be less than max ({high:g})")
+    low, high = x_range(range)
     theme = _text("theme", theme, "one of " + ", ".join(EXPLORE_THEMES))
     if theme not in EXPLORE_THEMES:
         raise SpecError("theme", f"'{theme}' is not one of {', '.join(EXPLORE_THEMES)} (auto "
