@@ -85,3 +85,22 @@ def _suite_leaves_the_working_tree_clean():
     if before is not None and after is not None and after != before:
         new = sorted(set(after.splitlines()) - set(before.splitlines()))
         pytest.fail(f"the test suite changed the working tree: {new}")
+
+
+@pytest.fixture(scope="session")
+def every_function_page(tmp_path_factory) -> Path:
+    """`actplot explore --all`, built once for the whole run: under pytest-xdist the first worker
+    to ask builds it under a lock in the folder the workers share, the others read it."""
+    import fcntl
+
+    from click.testing import CliRunner
+
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base
+    page = shared / "explore-all.html"
+    with open(shared / "explore-all.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not page.exists():
+            result = CliRunner().invoke(cli, ["explore", "--all", "-o", str(page)])
+            assert result.exit_code == 0, result.output
+    return page

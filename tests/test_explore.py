@@ -71,13 +71,20 @@ def test_the_page_is_escaped_offline_and_the_same_bytes_each_time(tmp_path):
     assert page.count("<script") == 2  # the data and the page's own script: nothing fetched
 
 
-def test_every_built_in_fits_in_a_small_page(tmp_path):
+def test_every_built_in_fits_in_a_small_page(every_function_page):
     spec = build_explore_spec(all=True)
     assert len(spec.functions) >= 60
     assert sum(len(spec.variants(f)) for f in spec.functions) > 400  # their documented sweeps
-    page = actplot.explore(all=True, path=tmp_path / "all.html")
-    assert len(page.encode()) < 5_000_000
-    assert (tmp_path / "all.html").read_text() == page
+    assert every_function_page.stat().st_size < 5_000_000
+    data = _data(every_function_page.read_text())
+    assert [f["name"] for f in data["functions"]] == list(spec.functions)
+    assert sum(len(f["variants"]) for f in data["functions"]) == sum(
+        len(spec.variants(f)) for f in spec.functions)
+
+
+def test_the_api_writes_the_page_it_returns(tmp_path):
+    page = actplot.explore("relu", points=50, path=tmp_path / "relu.html")
+    assert (tmp_path / "relu.html").read_text() == page
 
 
 def test_explore_from_a_batch_spec_and_bad_input(invoke, tmp_path):

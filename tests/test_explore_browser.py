@@ -40,8 +40,8 @@ def _quiet(browser) -> None:
     assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
 
 
-def test_every_built_in_loads_in_under_a_second(invoke, tmp_path, browser):
-    path = _page(invoke, tmp_path, "explore", "--all")
+def test_every_built_in_loads_in_under_a_second(every_function_page, browser):
+    path = every_function_page
     assert path.stat().st_size < 5_000_000
     _ready(browser, path)
     timing = browser.execute_script(
