@@ -11,8 +11,8 @@ from typing import Sequence
 import numpy as np
 from matplotlib.figure import Figure
 
-from .render import (FitLevel, _fmt, _legend, figure_title, fitted_figure, house_style, look_of,
-                     palette, tr)
+from .render import (FitLevel, _legend, figure_title, fitted_figure, house_style, look_of,
+                     palette, param_label, shown_name, tr)
 from .spec import MIN_PANEL_SIZE, FitSpec, fit_grid_shape, fit_size
 
 
@@ -24,7 +24,9 @@ DEAD_COLOR = "#CC79A7"  # runs that ended with a dead unit, in the loss panel
 def _column_title(run, level: FitLevel, seeds: int, loss: float, r2: float, dead: int) -> str:
     """The function (and swept values), the seed drawn when there are several, and the numbers of
     the network drawn: the final ones in a still figure, each step's in an animation."""
-    name = run.function + "".join(f", {k} = {_fmt(v)}" for k, v in run.swept.items())
+    # the name a figure shows (an import's own name, not its file's path), cut to fit a panel
+    name = shown_name(run.function) + "".join(
+        f", {param_label(run.function, k, v)}" for k, v in run.swept.items())
     if seeds > 1:
         name += f" (seed {run.seed})"
     numbers = f"loss {loss:.2e}, R\u00b2 {r2:.4f}, {dead} dead unit{'s' * (dead != 1)}"

@@ -274,3 +274,17 @@ def test_float64_trains_like_float32():
                                            dtype=dtype))[0].loss for dtype in ("float32", "float64")]
     np.testing.assert_allclose(curves[1], curves[0], rtol=1e-4)
     assert curves[1][-1] < 0.5 * curves[1][0]
+
+
+def test_a_swept_column_is_titled_by_the_formulas_symbol_and_an_import_by_its_name(tmp_path):
+    import actplot
+
+    figure, _ = actplot.fit("leaky_relu", params={"negative_slope": [0, 0.2]}, hidden=2,
+                            steps=5)
+    titles = [ax.get_title().split("\n")[0] for ax in figure.axes[:2]]
+    assert titles == ["leaky_relu, $\\alpha$ = 0", "leaky_relu, $\\alpha$ = 0.2"]
+    module = tmp_path / ("a_folder_with_a_long_name_" * 4) / "mine.py"
+    module.parent.mkdir()
+    module.write_text("def good(x):\n    return x * 2\n")
+    figure, _ = actplot.fit(f"{module}:good", hidden=2, steps=5)
+    assert figure.axes[0].get_title().split("\n")[0] == "good"
