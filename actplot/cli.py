@@ -330,6 +330,30 @@ def panel_options(fn):
     return fn
 
 
+def network_options(default_output: str, formats: str):
+    """What fit and depth share: an activation's parameters, the dtype, where the figure or the
+    results go, and the figure's size and title."""
+    def decorate(fn):
+        for decorator in reversed([
+            click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
+                         help="An activation's parameter, NAME=VALUE; V1,V2,V3 gives a column "
+                              "per value."),
+            click.option("--dtype", type=click.Choice(("float32", "float64")),
+                         default="float32", show_default=True),
+            click.option("-o", "--output", type=click.Path(dir_okay=False),
+                         default=default_output, show_default=True, help=formats),
+            click.option("--json", "as_json", is_flag=True,
+                         help="Print the results as JSON instead."),
+            click.option("--size", type=float, nargs=2, metavar="W H",
+                         help="Figure size in inches."),
+            click.option("--title", help="Title above the figure."),
+        ]):
+            fn = decorator(fn)
+        return fn
+
+    return decorate
+
+
 def compute_options(fn):
     """Options that say what to compute."""
     for decorator in reversed([
@@ -610,17 +634,9 @@ def info(functions, params, as_json, lang):
               help="The loss that counts as fitted, for --seeds.")
 @click.option("--frames", type=int, default=60, show_default=True,
               help="Frames of a .gif (at most 200).")
-@click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
-              help="An activation's parameter, NAME=VALUE; V1,V2,V3 gives a column per value.")
 @click.option("--device", default="auto", show_default=True, shell_complete=complete_devices,
               help="auto, cpu, cuda, cuda:N, mps.")
-@click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="fit.png",
-              show_default=True, help=".png, .svg, .pdf, .gif (training, animated) or .json.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead.")
-@click.option("--size", type=float, nargs=2, metavar="W H", help="Figure size in inches.")
-@click.option("--title", help="Title above the figure.")
+@network_options("fit.png", ".png, .svg, .pdf, .gif (training, animated) or .json.")
 @figure_options
 @theme_options
 @panel_options
@@ -691,15 +707,7 @@ def fit(functions, target, range_, points, hidden, steps, optimizer, lr, seed, s
               metavar="LOW HIGH", help="With --phase: the sigma_b^2 axis.")
 @click.option("--grid", type=int, default=100, show_default=True,
               help="With --phase: points along each axis.")
-@click.option("-p", "--param", "params", type=ParamAssignment(), multiple=True,
-              help="An activation's parameter, NAME=VALUE; V1,V2,V3 gives a column per value.")
-@click.option("--dtype", type=click.Choice(("float32", "float64")), default="float32",
-              show_default=True)
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="depth.png",
-              show_default=True, help=".png, .svg, .pdf or .json.")
-@click.option("--json", "as_json", is_flag=True, help="Print the results as JSON instead.")
-@click.option("--size", type=float, nargs=2, metavar="W H", help="Figure size in inches.")
-@click.option("--title", help="Title above the figure.")
+@network_options("depth.png", ".png, .svg, .pdf or .json.")
 @figure_options
 def depth(functions, layers, width, inputs, init, sigma_w, sigma_b, q0, c0, seed, seeds, phase,
           sigma_w2_range, sigma_b2_range, grid, params, dtype, output, as_json, size, title, dpi):

@@ -899,6 +899,17 @@ FIT_OPTIONS = ("params", "target", "range", "points", "hidden", "steps", "optimi
                "pre_activations", *LOOK_OPTIONS)
 
 
+def _element_wise(functions, why: str) -> tuple[str, ...]:
+    """The function names, each acting element by element (a network's units); SpecError
+    naming the first that acts on a whole vector (softmax), and why that matters here."""
+    names = _functions(functions)
+    vector = [n for n in names if activation_for(n).vector]
+    if vector:
+        raise SpecError("functions", f"{vector[0]} acts on a whole vector, not element-wise; "
+                                     f"{why}")
+    return names
+
+
 def parse_seeds(text: str) -> tuple[int, ...]:
     """'0-19' or '0,3,7' (or a mix: '0-4,10') -> seeds; ValueError otherwise. The count is
     checked before anything is expanded: '0-99999999999' is refused, not built."""
@@ -931,11 +942,7 @@ def build_fit_spec(functions: Iterable[str] | str, *, params: Any = None, target
     """Validate a fit request without torch; SpecError naming the field."""
     from .expressions import parse
 
-    names = _functions(functions)
-    vector = [n for n in names if activation_for(n).vector]
-    if vector:
-        raise SpecError("functions", f"{vector[0]} acts on a whole vector; a hidden layer needs an "
-                                     "element-wise activation")
+    names = _element_wise(functions, "a hidden layer needs an element-wise activation")
     resolved, sweeps = resolve_params(names, normalize_assignments(params))
     dtype = _text("dtype", dtype, "float32 or float64")
     if dtype not in ("float32", "float64"):
@@ -1096,11 +1103,7 @@ def build_depth_spec(functions: Iterable[str] | str, *, params: Any = None, laye
                      title: str | None = None, size: Sequence[float] | None = None,
                      dpi: int = DEFAULT_DPI) -> DepthSpec:
     """Validate a depth request without torch; SpecError naming the field."""
-    names = _functions(functions)
-    vector = [n for n in names if activation_for(n).vector]
-    if vector:
-        raise SpecError("functions", f"{vector[0]} acts on a whole vector (it is not "
-                                     "element-wise), so it has no place in a layer of units")
+    names = _element_wise(functions, "it has no place in a layer of units")
     resolved, sweeps = resolve_params(names, normalize_assignments(params))
     init = _text("init", init, "one of " + ", ".join(INITS))
     if init not in INITS:
