@@ -13,7 +13,7 @@ import numpy as np
 
 from . import render
 from .errors import ActplotError
-from .spec import FigureSpec, Series
+from .spec import FigureSpec, Series, still_sweeps
 
 MARGIN = 0.05  # of a panel's span above and below its curves, as matplotlib's autoscale leaves
 
@@ -66,8 +66,7 @@ def frame_figures(frames: Sequence[tuple[Any, Sequence[Series]]], spec: FigureSp
         label = param_label(function, spec.animate, value)
         title = f"{spec.title} ({label})" if spec.title else label
         still = replace(spec, title=title, animate=None, frame_ylims=limits,
-                        sweeps={f: tuple(s for s in sweeps if s.name != spec.animate)
-                                for f, sweeps in spec.sweeps.items()})
+                        sweeps=still_sweeps(spec))
         yield render.build_figure(series, still)
 
 

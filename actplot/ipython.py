@@ -4,6 +4,7 @@ parameter (ipywidgets). IPython and ipywidgets are imported here only."""
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from pathlib import Path
 
@@ -41,6 +42,8 @@ def show(command: str) -> None:
         drawn = embed.draw(args, notebook_cache(), "svg")
     except embed.EmbedError as error:
         raise UsageError(f"actplot: {error}") from None
+    for text in drawn.warnings:  # what the command line would print, said here
+        print(f"Warning: actplot: {text}", file=sys.stderr)
     display(SVG(filename=str(drawn.path)))
 
 

@@ -12,6 +12,7 @@ nothing. A bad command fails the build with actplot's one line, naming the page.
 from __future__ import annotations
 
 import html
+import logging
 import re
 from pathlib import Path
 
@@ -21,6 +22,7 @@ from mkdocs.plugins import BasePlugin
 
 from . import embed
 
+LOG = logging.getLogger("mkdocs.plugins.actplot")
 FENCE = re.compile(r"^(?P<indent>[ \t]*)(?P<fence>`{3,}|~{3,})[ \t]*actplot[ \t]*\n"
                    r"(?P<body>.*?)^(?P=indent)(?P=fence)[ \t]*$", re.MULTILINE | re.DOTALL)
 XML_HEAD = re.compile(r"^\s*<\?xml[^>]*\?>\s*(<!DOCTYPE[^>]*>\s*)?", re.DOTALL)
@@ -54,6 +56,8 @@ class ActplotPlugin(BasePlugin):
                     raise PluginError(f"actplot: {page.file.src_path}: {command}: {error}") \
                         from None
                 self.drawn += drawn.redrawn
+                for text in drawn.warnings:  # what the command line would print, said here
+                    LOG.warning(f"actplot: {page.file.src_path}: {command}: {text}")
                 parts.append(_html(drawn.path, command))
             return indent + f"\n{indent}".join(parts)
 

@@ -404,11 +404,16 @@ def frame_specs(spec: FigureSpec) -> list[tuple[Any, FigureSpec]]:
         params = {f: ({**p, spec.animate: value} if any(
             s.name == spec.animate for s in spec.sweeps.get(f, ())) else p)
             for f, p in spec.params.items()}
-        sweeps = {f: tuple(s for s in sweeps if s.name != spec.animate)
-                  for f, sweeps in spec.sweeps.items()}
-        frames.append((value, replace(spec, params=params, sweeps={
-            f: s for f, s in sweeps.items() if s}, animate=None)))
+        frames.append((value, replace(spec, params=params, sweeps=still_sweeps(spec),
+                                      animate=None)))
     return frames
+
+
+def still_sweeps(spec: FigureSpec) -> dict[str, tuple[Sweep, ...]]:
+    """The sweeps that stay curves in every frame: all but the animated parameter's."""
+    kept = {f: tuple(s for s in sweeps if s.name != spec.animate)
+            for f, sweeps in spec.sweeps.items()}
+    return {f: sweeps for f, sweeps in kept.items() if sweeps}
 
 
 LOOK_OPTIONS = ("theme", "style", "ylim", "yscale", "legend", "xlabel", "ylabel", "panel_titles",

@@ -61,6 +61,9 @@ class ActplotDirective(Directive):
         except embed.EmbedError as error:
             return [self.state.document.reporter.warning(f"actplot: {error}", line=self.lineno)]
         env.note_dependency(str(drawn.path))  # a figure removed by hand is drawn again
+        said = [self.state.document.reporter.warning(f"actplot: {command}: {text}",
+                                                     line=self.lineno)
+                for text in drawn.warnings]  # what the command line would print, said here
         source = Path(self.state.document.current_source).parent
         image = nodes.image(uri=os.path.relpath(drawn.path, source),
                             alt=self.options.get("alt", f"actplot {command}"))
@@ -72,7 +75,7 @@ class ActplotDirective(Directive):
             figure["align"] = self.options["align"]
         if "caption" in self.options:
             figure += nodes.caption(self.options["caption"], self.options["caption"])
-        result: list[nodes.Node] = [figure]
+        result: list[nodes.Node] = [figure, *said]
         if "show-command" in self.options:
             result.append(nodes.literal_block(f"actplot {command}", f"actplot {command}",
                                               language="console"))

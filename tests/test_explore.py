@@ -9,6 +9,7 @@ import json
 import re
 
 import numpy as np
+import pytest
 
 import actplot
 from actplot.explorer.data import LEVELS, NAN_CODE
@@ -49,7 +50,9 @@ def test_every_variant_holds_autograds_curves_to_a_part_in_65534(tmp_path, invok
         ones = sorted(y for _, y, _ in variant["marks"][1])
         assert ones == ([] if alpha == 1.0 else sorted([alpha, 1.0]))
         assert 0.0 in variant["breaks"][1] or alpha == 1.0
-        assert curvature is not None
+        # f'' jumps at 0 from alpha to 0 (none at alpha = 0): the curve is held on both sides
+        left, right = curvature[x < -1e-3][-1], curvature[x > 1e-3][0]
+        assert left == pytest.approx(alpha * np.exp(x[x < -1e-3][-1]), abs=1e-3) and right == 0
 
 
 def test_the_page_is_escaped_offline_and_the_same_bytes_each_time(tmp_path):

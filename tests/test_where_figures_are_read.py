@@ -216,3 +216,11 @@ def test_interact_without_ipywidgets_says_how_to_get_it(monkeypatch):
     with pytest.raises(actplot.SpecError, match="unknown function 'rleu'"):
         monkeypatch.delitem(sys.modules, "ipywidgets")
         actplot.interact("rleu")
+
+
+def test_what_a_command_would_warn_is_passed_on(tmp_path):
+    from actplot import embed
+
+    drawn = embed.draw(embed.split("rrelu --train --seed 1 --grad --size 3.2 1.3 --points 100"),
+                       tmp_path, "svg")
+    assert any("the legend was left out" in text for text in drawn.warnings)
