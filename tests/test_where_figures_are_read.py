@@ -38,7 +38,7 @@ Demo
 
 def _project(tmp_path: Path, index: str = INDEX) -> Path:
     source = tmp_path / "src"
-    source.mkdir(exist_ok=True)
+    source.mkdir(parents=True, exist_ok=True)
     (source / "conf.py").write_text('project = "demo"\nextensions = ["actplot.sphinxext"]\n')
     (source / "index.rst").write_text(index)
     return source
@@ -84,7 +84,9 @@ def test_latex_gets_pdf_and_bad_commands_are_a_warning_naming_the_line(tmp_path)
     assert "unknown function 'rleu'; did you mean 'relu'?" in warnings[0]
     tex = (tmp_path / "latex" / "demo.tex").read_text()
     assert tex.count("\\sphinxincludegraphics") == 2 and tex.count("}.pdf}") == 2
-    strict = _sphinx(source, tmp_path / "strict", "html", "-W")
+    # with -W the warning is an error (a page with only the bad command: nothing else to draw)
+    only_bad = _project(tmp_path / "strict", "Demo\n====\n\n.. actplot:: rleu --grad\n")
+    strict = _sphinx(only_bad, tmp_path / "strict" / "out", "html", "-W")
     assert strict.returncode != 0 and "rleu" in strict.stderr
 
 
